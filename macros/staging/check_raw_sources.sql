@@ -1,0 +1,85 @@
+{#
+    Stops the build before any model runs when a raw table is missing, lacks a
+    contract column, or has a column of the wrong type. The message names the table,
+    the column and the problem, for every problem found at once.
+#}
+{% macro check_raw_sources() %}
+    {{ return(adapter.dispatch('check_raw_sources', 'customer_segmentation')()) }}
+{% endmacro %}
+
+{% macro duckdb__check_raw_sources() %}
+    {% if execute %}
+        {% set problems = [] %}
+        {% for node in graph.sources.values() | selectattr('source_name', 'equalto', 'raw') | sort(attribute='name') %}
+            {% set pattern = var('raw_dir') ~ '/' ~ node.name ~ '*.' ~ var('raw_format') %}
+            {% set found = run_query("select count(*) from glob('" ~ pattern ~ "')").columns[0].values()[0] %}
+            {% if found == 0 %}
+                {% do problems.append("raw table '" ~ node.name ~ "': no file matches '" ~ pattern ~ "' (set the var raw_dir, or run `make data`)") %}
+            {% else %}
+                {% set described = run_query('describe select * from ' ~ source('raw', node.name)) %}
+                {% set actual = {} %}
+                {% for row in described.rows %}
+                    {% do actual.update({row['column_name'] | lower: row['column_type'] | upper}) %}
+                {% endfor %}
+                {% do problems.extend(raw_column_problems(node, actual, pattern)) %}
+            {% endif %}
+        {% endfor %}
+        {% do raise_raw_problems(problems) %}
+    {% endif %}
+{% endmacro %}
+
+{% macro default__check_raw_sources() %}
+    {% if execute %}
+        {% set problems = [] %}
+        {% for node in graph.sources.values() | selectattr('source_name', 'equalto', 'raw') | sort(attribute='name') %}
+            {% set relation = source('raw', node.name) %}
+            {% set columns = adapter.get_columns_in_relation(relation) %}
+            {% if columns | length == 0 %}
+                {% do problems.append("raw table '" ~ node.name ~ "': " ~ relation ~ " does not exist or has no columns") %}
+            {% else %}
+                {% set actual = {} %}
+                {% for column in columns %}
+                    {% do actual.update({column.name | lower: column.data_type | upper}) %}
+                {% endfor %}
+                {% do problems.extend(raw_column_problems(node, actual, relation | string)) %}
+            {% endif %}
+        {% endfor %}
+        {% do raise_raw_problems(problems) %}
+    {% endif %}
+{% endmacro %}
+
+{#
+    Compares one raw table's actual columns ({name: TYPE}) with the contract declared
+    in the source YAML (column data_type) and returns a list of problem messages.
+#}
+{% macro raw_column_problems(node, actual, location) %}
+    {% set families = {
+        'varchar': ['VARCHAR', 'STRING', 'TEXT', 'CHAR'],
+        'timestamp': ['TIMESTAMP', 'DATE', 'DATETIME'],
+        'double': ['DOUBLE', 'FLOAT', 'REAL', 'DECIMAL', 'NUMERIC', 'INT', 'BIGINT', 'SMALLINT', 'TINYINT', 'HUGEINT', 'UBIGINT', 'UINTEGER', 'USMALLINT', 'UTINYINT', 'LONG', 'SHORT', 'BYTE'],
+        'boolean': ['BOOLEAN', 'BOOL']
+    } %}
+    {% set problems = [] %}
+    {% for column in node.columns.values() %}
+        {% set name = column.name | lower %}
+        {% set expected = column.data_type | lower %}
+        {% if name not in actual %}
+            {% do problems.append("raw table '" ~ node.name ~ "': required column '" ~ column.name ~ "' is missing in " ~ location ~ " (found: " ~ (actual.keys() | sort | join(', ')) ~ ")") %}
+        {% else %}
+            {% set base_type = actual[name].split('(')[0].split(' ')[0].split('_')[0] %}
+            {% if base_type not in families[expected] %}
+                {% do problems.append("raw table '" ~ node.name ~ "': column '" ~ column.name ~ "' has type " ~ actual[name] ~ ", expected " ~ expected ~ " (" ~ families[expected] | join('/') ~ ")") %}
+            {% endif %}
+        {% endif %}
+    {% endfor %}
+    {{ return(problems) }}
+{% endmacro %}
+
+{% macro raise_raw_problems(problems) %}
+    {% if problems | length > 0 %}
+        {% do exceptions.raise_compiler_error(
+            "The raw data does not meet the contract (models/staging/raw/_raw__sources.yml):\n  - "
+            ~ problems | join("\n  - ")
+        ) %}
+    {% endif %}
+{% endmacro %}

@@ -1,0 +1,96 @@
+-- Every raw event row, typed and normalized, marked staged, duplicate or
+-- quarantined (with a reason). stg_raw__events and the quarantine read this.
+with
+
+source as (
+
+    select * from {{ source('raw', 'events') }}
+
+),
+
+customers as (
+
+    select customer_id from {{ ref('stg_raw__customers') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        {{ clean_string('event_id') }} as event_id,
+        {{ clean_string('customer_id') }} as customer_id,
+        {{ clean_string('session_id') }} as session_id,
+
+        -- text
+        lower({{ clean_string('event_type') }}) as event_type,
+
+        -- timestamps
+        cast(occurred_at as timestamp) as occurred_at,
+        cast(_loaded_at as timestamp) as loaded_at
+
+    from source
+
+),
+
+ranked as (
+
+    -- the latest load of an event wins; the rest of the order only makes the
+    -- choice deterministic when two loads share _loaded_at
+    select
+        *,
+        row_number() over (
+            partition by event_id
+            order by
+                loaded_at desc nulls last,
+                occurred_at desc nulls last,
+                event_type asc nulls last,
+                session_id asc nulls last,
+                customer_id asc nulls last
+        ) as load_rank
+    from renamed
+
+),
+
+validated as (
+
+    select
+        ranked.*,
+        case
+            when ranked.event_id is null then 'missing_event_id'
+            when ranked.load_rank > 1 then null
+            -- anonymous visits cannot be tied to a customer to segment
+            when ranked.customer_id is null then 'missing_customer_id'
+            when ranked.session_id is null then 'missing_session_id'
+            {{ timestamp_quarantine_reasons('ranked.occurred_at') }}
+            when ranked.event_type is null
+                or ranked.event_type not in ({{ quoted_list(var('event_types')) }})
+                then 'unknown_event_type'
+            when customers.customer_id is null then 'orphan_customer'
+        end as quarantine_reason
+    from ranked
+    left join customers
+        on ranked.customer_id = customers.customer_id
+
+),
+
+final as (
+
+    select
+        event_id,
+        customer_id,
+        session_id,
+        event_type,
+        occurred_at,
+        loaded_at,
+        quarantine_reason,
+        case
+            when quarantine_reason is not null then 'quarantined'
+            when load_rank > 1 then 'duplicate'
+            else 'staged'
+        end as row_status
+    from validated
+
+)
+
+select * from final

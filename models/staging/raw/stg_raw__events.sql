@@ -1,0 +1,29 @@
+with
+
+base as (
+
+    select * from {{ ref('base_raw__events') }}
+    where row_status = 'staged'
+
+),
+
+final as (
+
+    select
+        -- ids
+        event_id,
+        customer_id,
+        session_id,
+
+        -- text
+        event_type,
+
+        -- timestamps
+        occurred_at,
+        loaded_at
+
+    from base
+
+)
+
+select * from final
