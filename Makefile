@@ -22,7 +22,7 @@ help:
 	@echo "make demo   set up, generate $(DEMO_CUSTOMERS) demo customers into $(RAW_DIR), dbt build"
 	@echo "make test   set up, ruff + sqlfluff lint, pytest (with an end-to-end dbt build)"
 	@echo "make data   generate demo data only;  make build   dbt build only"
-	@echo "make clean  remove target/, warehouse/ and data/ (keeps the virtualenv)"
+	@echo "make clean  remove target/, data/ and the warehouse file (keeps the virtualenv)"
 
 $(VENV)/.installed: requirements.txt python/pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed: install python3.11 (or set PYTHON=...)"; exit 1; }
@@ -38,14 +38,13 @@ data: setup
 	$(BIN)/python -m segmentation.generate --customers $(DEMO_CUSTOMERS) --seed $(SEED) --out $(RAW_DIR)
 
 build: setup
-	mkdir -p warehouse
 	$(DBT) build --vars '{raw_dir: "$(RAW_DIR)"}'
 
 demo: data build
 	@echo
-	@echo "Done. Results are in the DuckDB file $${SEGMENTATION_DUCKDB_PATH:-warehouse/dev.duckdb}"
+	@echo "Done. Results are in the DuckDB file $${SEGMENTATION_DUCKDB_PATH:-segmentation.duckdb}"
 	@echo "  raw files:        $(RAW_DIR)/  (planted personas: data/truth/customer_personas.parquet)"
-	@echo "  quick look:       $(BIN)/python -c \"import duckdb; print(duckdb.connect('$${SEGMENTATION_DUCKDB_PATH:-warehouse/dev.duckdb}', read_only=True).sql('select source_table, quarantine_reason, count(*) as n from stg_raw__quarantined_rows group by all order by all'))\""
+	@echo "  quick look:       $(BIN)/python -c \"import duckdb; print(duckdb.connect('$${SEGMENTATION_DUCKDB_PATH:-segmentation.duckdb}', read_only=True).sql('select source_table, quarantine_reason, count(*) as n from stg_raw__quarantined_rows group by all order by all'))\""
 	@echo "  dbt run results:  target/run_results.json"
 
 lint: setup
@@ -60,4 +59,4 @@ pytest: setup
 test: lint pytest
 
 clean:
-	rm -rf target warehouse data logs
+	rm -rf target data logs segmentation.duckdb

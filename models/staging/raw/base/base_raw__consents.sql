@@ -76,6 +76,7 @@ final as (
         consent_purpose,
         is_granted,
         recorded_at,
+        record_rank,
         quarantine_reason,
         case
             when quarantine_reason is not null then 'quarantined'

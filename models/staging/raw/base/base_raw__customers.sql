@@ -70,6 +70,7 @@ final as (
         country_code,
         signup_at,
         updated_at,
+        version_rank,
         quarantine_reason,
         case
             when quarantine_reason is not null then 'quarantined'

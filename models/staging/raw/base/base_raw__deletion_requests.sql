@@ -40,6 +40,7 @@ final as (
     select
         customer_id,
         requested_at,
+        request_rank,
         case
             when customer_id is null then 'missing_customer_id'
         end as quarantine_reason,

@@ -83,6 +83,7 @@ final as (
         event_type,
         occurred_at,
         loaded_at,
+        load_rank,
         quarantine_reason,
         case
             when quarantine_reason is not null then 'quarantined'

@@ -105,6 +105,7 @@ final as (
         amount,
         ordered_at,
         loaded_at,
+        load_rank,
         quarantine_reason,
         case
             when quarantine_reason is not null then 'quarantined'

@@ -1,34 +1,46 @@
 {#
-    Stops the build before any model runs when a raw table is missing, lacks a
-    contract column, or has a column of the wrong type. The message names the table,
-    the column and the problem, for every problem found at once.
+    Runs before every build (on-run-start). On DuckDB it first exposes the raw files
+    as views in the source schema, so the raw tables are ordinary relations there as
+    on any other warehouse: <raw_dir>/<table>*.<raw_format>, several files per table
+    read together with columns matched by name. Then, on every adapter, it stops the
+    build when a raw table is missing, lacks a contract column, or has a column of the
+    wrong type. The message names the table, the column and the problem, for every
+    problem found at once.
 #}
-{% macro check_raw_sources() %}
-    {{ return(adapter.dispatch('check_raw_sources', 'customer_segmentation')()) }}
+{% macro prepare_raw_sources() %}
+    {{ return(adapter.dispatch('prepare_raw_sources', 'customer_segmentation')()) }}
 {% endmacro %}
 
-{% macro duckdb__check_raw_sources() %}
+{% macro duckdb__prepare_raw_sources() %}
     {% if execute %}
+        {% set reader = 'read_csv' if var('raw_format') == 'csv' else 'read_parquet' %}
         {% set problems = [] %}
         {% for node in graph.sources.values() | selectattr('source_name', 'equalto', 'raw') | sort(attribute='name') %}
+            {% set relation = source('raw', node.name) %}
             {% set pattern = var('raw_dir') ~ '/' ~ node.name ~ '*.' ~ var('raw_format') %}
             {% set found = run_query("select count(*) from glob('" ~ pattern ~ "')").columns[0].values()[0] %}
             {% if found == 0 %}
                 {% do problems.append("raw table '" ~ node.name ~ "': no file matches '" ~ pattern ~ "' (set the var raw_dir, or run `make data`)") %}
             {% else %}
-                {% set described = run_query('describe select * from ' ~ source('raw', node.name)) %}
+                {% do run_query('create schema if not exists ' ~ relation.without_identifier()) %}
+                {% do run_query(
+                    'create or replace view ' ~ relation ~ ' as select * from '
+                    ~ reader ~ "('" ~ pattern ~ "', union_by_name = true)"
+                ) %}
                 {% set actual = {} %}
-                {% for row in described.rows %}
-                    {% do actual.update({row['column_name'] | lower: row['column_type'] | upper}) %}
+                {% for column in adapter.get_columns_in_relation(relation) %}
+                    {% do actual.update({column.name | lower: column.data_type | upper}) %}
                 {% endfor %}
                 {% do problems.extend(raw_column_problems(node, actual, pattern)) %}
             {% endif %}
         {% endfor %}
+        {# the views must be visible to the model threads' own connections #}
+        {% do run_query('commit') %}
         {% do raise_raw_problems(problems) %}
     {% endif %}
 {% endmacro %}
 
-{% macro default__check_raw_sources() %}
+{% macro default__prepare_raw_sources() %}
     {% if execute %}
         {% set problems = [] %}
         {% for node in graph.sources.values() | selectattr('source_name', 'equalto', 'raw') | sort(attribute='name') %}
@@ -53,8 +65,14 @@
     in the source YAML (column data_type) and returns a list of problem messages.
 #}
 {% macro raw_column_problems(node, actual, location) %}
+    {% set family_names = {
+        'varchar': 'a text type',
+        'timestamp': 'a timestamp or date type',
+        'double': 'a numeric type',
+        'boolean': 'a boolean type'
+    } %}
     {% set families = {
-        'varchar': ['VARCHAR', 'STRING', 'TEXT', 'CHAR'],
+        'varchar': ['VARCHAR', 'STRING', 'TEXT', 'CHAR', 'CHARACTER'],
         'timestamp': ['TIMESTAMP', 'DATE', 'DATETIME'],
         'double': ['DOUBLE', 'FLOAT', 'REAL', 'DECIMAL', 'NUMERIC', 'INT', 'BIGINT', 'SMALLINT', 'TINYINT', 'HUGEINT', 'UBIGINT', 'UINTEGER', 'USMALLINT', 'UTINYINT', 'LONG', 'SHORT', 'BYTE'],
         'boolean': ['BOOLEAN', 'BOOL']
@@ -68,7 +86,7 @@
         {% else %}
             {% set base_type = actual[name].split('(')[0].split(' ')[0].split('_')[0] %}
             {% if base_type not in families[expected] %}
-                {% do problems.append("raw table '" ~ node.name ~ "': column '" ~ column.name ~ "' has type " ~ actual[name] ~ ", expected " ~ expected ~ " (" ~ families[expected] | join('/') ~ ")") %}
+                {% do problems.append("raw table '" ~ node.name ~ "': column '" ~ column.name ~ "' has type " ~ actual[name] ~ ", expected " ~ family_names[expected] ~ " (contract: " ~ expected ~ ")") %}
             {% endif %}
         {% endif %}
     {% endfor %}
