@@ -56,7 +56,8 @@ validated as (
         case
             when ranked.customer_id is null then 'missing_customer_id'
             when ranked.record_rank > 1 then null
-            when ranked.consent_purpose is null
+            when
+                ranked.consent_purpose is null
                 or ranked.consent_purpose not in ({{ quoted_list(var('consent_purposes')) }})
                 then 'unknown_purpose'
             when ranked.is_granted is null then 'missing_granted'

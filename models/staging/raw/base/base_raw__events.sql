@@ -63,7 +63,8 @@ validated as (
             when ranked.customer_id is null then 'missing_customer_id'
             when ranked.session_id is null then 'missing_session_id'
             {{ timestamp_quarantine_reasons('ranked.occurred_at') }}
-            when ranked.event_type is null
+            when
+                ranked.event_type is null
                 or ranked.event_type not in ({{ quoted_list(var('event_types')) }})
                 then 'unknown_event_type'
             when customers.customer_id is null then 'orphan_customer'

@@ -71,18 +71,22 @@ validated as (
             when ranked.load_rank > 1 then null
             when ranked.customer_id is null then 'missing_customer_id'
             {{ timestamp_quarantine_reasons('ranked.ordered_at') }}
-            when ranked.order_status is null
+            when
+                ranked.order_status is null
                 or ranked.order_status not in ({{ quoted_list(var('order_statuses')) }})
                 then 'unknown_status'
             when currencies.currency_code is null then 'unknown_currency'
-            when ranked.amount is null
+            when
+                ranked.amount is null
                 or abs(ranked.amount) > {{ var('max_order_amount') }}
                 then 'invalid_amount'
             -- refunds and returns are negative, everything else is not
-            when ranked.order_status in ({{ quoted_list(var('negative_order_statuses')) }})
+            when
+                ranked.order_status in ({{ quoted_list(var('negative_order_statuses')) }})
                 and ranked.amount > 0
                 then 'invalid_amount'
-            when ranked.order_status not in ({{ quoted_list(var('negative_order_statuses')) }})
+            when
+                ranked.order_status not in ({{ quoted_list(var('negative_order_statuses')) }})
                 and ranked.amount < 0
                 then 'invalid_amount'
             when customers.customer_id is null then 'orphan_customer'
