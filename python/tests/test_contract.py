@@ -6,13 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-
 from segmentation import contract
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 # dbt data_type declared in the source YAML -> contract type family
-DBT_TYPE_FAMILY = {"varchar": "string", "timestamp": "timestamp", "double": "numeric",
-                   "boolean": "boolean"}
+DBT_TYPE_FAMILY = {
+    "varchar": "string",
+    "timestamp": "timestamp",
+    "double": "numeric",
+    "boolean": "boolean",
+}
 
 
 def load_yaml(relative: str) -> dict:

@@ -9,11 +9,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-
+from dbt_runner import END_DATE, SEED, SMALL_CUSTOMERS, run_dbt
 from segmentation import contract
 from segmentation.generate import generate
-
-from .conftest import END_DATE, SEED, SMALL_CUSTOMERS, run_dbt
 
 # dedup key of each raw table, as the staging layer documents it
 RAW_KEYS = {
@@ -90,9 +88,11 @@ def test_repeated_loads_keep_the_latest(small_raw, con) -> None:
     raw["order_id"] = clean(raw["order_id"])
     repeated = raw[raw["order_id"].notna() & raw.duplicated("order_id", keep=False)]
     latest = repeated.sort_values("loaded_at").groupby("order_id").tail(1)
-    staged = con.execute(
-        "select order_id, order_status, loaded_at from stg_raw__orders"
-    ).df().set_index("order_id")
+    staged = (
+        con.execute("select order_id, order_status, loaded_at from stg_raw__orders")
+        .df()
+        .set_index("order_id")
+    )
     checked = latest[latest["order_id"].isin(staged.index)]
     assert len(checked) > 10
     for row in checked.itertuples():
@@ -107,7 +107,10 @@ def test_messy_codes_are_normalized_not_quarantined(small_raw, con) -> None:
     assert fixable.sum() > 0
     staged_ids = set(con.execute("select order_id from stg_raw__orders").df()["order_id"])
     assert len(staged_ids & set(raw.loc[fixable, "order_id"].str.strip())) > 0
-    codes = {row[0] for row in con.execute("select distinct currency_code from stg_raw__orders")}
+    codes = {
+        row[0]
+        for row in con.execute("select distinct currency_code from stg_raw__orders").fetchall()
+    }
     assert codes <= set(contract.CURRENCIES)
 
 
@@ -141,11 +144,16 @@ def test_only_consented_and_not_forgotten_customers_pass_staging(small_raw, con)
     granted = set(latest.loc[latest["granted"] == True, "customer_id"])  # noqa: E712
     deletions = read_raw(small_raw, "deletion_requests")
     forgotten = set(clean(deletions["customer_id"]).dropna())
-    staged = {row[0] for row in con.execute("select customer_id from stg_raw__customers")}
+    staged = {
+        row[0] for row in con.execute("select customer_id from stg_raw__customers").fetchall()
+    }
 
     expected = (staged & granted) - forgotten
     eligible = {
-        row[0] for row in con.execute("select customer_id from int_customers_filtered_to_eligible")
+        row[0]
+        for row in con.execute(
+            "select customer_id from int_customers_filtered_to_eligible"
+        ).fetchall()
     }
     assert eligible == expected
     # the exclusions are real: both kinds of excluded customer exist in staging
@@ -185,7 +193,7 @@ def test_csv_raw_files_build_the_same_staging(small_build, tmp_path) -> None:
         fmt="csv",
     )
     run = run_dbt(
-        ["build", "--select", "staging"],
+        ["build", "--select", "staging currency_rates", "--indirect-selection", "cautious"],
         tmp_path / "build",
         {"raw_dir": str(tmp_path / "raw"), "raw_format": "csv"},
     )
@@ -199,4 +207,3 @@ def test_csv_raw_files_build_the_same_staging(small_build, tmp_path) -> None:
             sql = f"select count(*) from stg_raw__{table}"
             assert count(csv_con, sql) == count(parquet_con, sql), table
         assert csv_con.execute(query).fetchall() == parquet_con.execute(query).fetchall()
-

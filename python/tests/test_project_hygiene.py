@@ -7,7 +7,6 @@ import copy
 import json
 
 import pytest
-
 from segmentation import project_checks
 
 

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
-from .conftest import run_dbt
+from dbt_runner import run_dbt
 
 
 @pytest.fixture
