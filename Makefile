@@ -16,11 +16,12 @@ DEMO_CUSTOMERS ?= 20000
 SEED ?= 42
 RAW_DIR ?= data/raw
 
-.PHONY: help setup data demo build test lint pytest clean
+.PHONY: help setup data demo build test test-spark java lint pytest clean
 
 help:
 	@echo "make demo   set up, generate $(DEMO_CUSTOMERS) demo customers into $(RAW_DIR), dbt build"
 	@echo "make test   set up, ruff + sqlfluff lint, pytest (with an end-to-end dbt build)"
+	@echo "make test-spark   dbt build --target spark (local Apache Spark) on a small generated set"
 	@echo "make data   generate demo data only;  make build   dbt build only"
 	@echo "make clean  remove target/, data/ and the warehouse file (keeps the virtualenv)"
 
@@ -59,5 +60,29 @@ pytest: setup
 
 test: lint pytest
 
+# Java for Spark: taken from the machine, or installed from Debian's packages when we
+# can; otherwise stop and say how to get it (never skip silently).
+java:
+	@command -v java >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "No Java runtime: installing openjdk-17-jre-headless from Debian's packages"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless; \
+	  else \
+	    echo "make test-spark needs a Java 17 runtime and none is installed."; \
+	    echo "Install one (Debian/Ubuntu: sudo apt-get install openjdk-17-jre-headless;"; \
+	    echo "macOS: brew install openjdk@17) and run make test-spark again."; exit 1; \
+	  fi; }
+	@java -version 2>&1 | head -1
+
+SPARK_DIR ?= build/spark
+# The SQL layer on Apache Spark, from a scratch folder: the local Hive catalog
+# (metastore_db/, spark-warehouse/) allows one process at a time.
+test-spark: setup java
+	rm -rf $(SPARK_DIR) && mkdir -p $(SPARK_DIR)
+	$(BIN)/python -m segmentation.generate --customers 2000 --seed 7 --out $(CURDIR)/$(SPARK_DIR)/raw
+	cd $(SPARK_DIR) && $(CURDIR)/$(DBT) build --target spark \
+	  --project-dir $(CURDIR) --profiles-dir $(CURDIR) --target-path $(CURDIR)/$(SPARK_DIR)/target \
+	  --log-path $(CURDIR)/$(SPARK_DIR)/logs --vars '{raw_dir: "$(CURDIR)/$(SPARK_DIR)/raw"}'
+
 clean:
-	rm -rf target data logs segmentation.duckdb
+	rm -rf target data logs build segmentation.duckdb

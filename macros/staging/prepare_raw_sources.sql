@@ -40,6 +40,62 @@
     {% endif %}
 {% endmacro %}
 
+{#
+    Spark (and Databricks): a raw table that exists and was not made by this hook is
+    the warehouse's own, and is only checked. Any other raw table is (re)made as an
+    external table over the files <table>*.<raw_format> in <raw_dir>, several files
+    read together with columns matched by name (mergeSchema), marked with the table
+    property raw_files. Spark fails on a table without files, so the folder is
+    listed first.
+#}
+{% macro spark__prepare_raw_sources() %}
+    {% if execute %}
+        {% set options = "header 'true', inferSchema 'true'" if var('raw_format') == 'csv' else "mergeSchema 'true'" %}
+        {% set listing = {} %}
+        {% set problems = [] %}
+        {% for node in graph.sources.values() | selectattr('source_name', 'equalto', 'raw') | sort(attribute='name') %}
+            {% set relation = source('raw', node.name) %}
+            {% set file_pattern = node.name ~ '*.' ~ var('raw_format') %}
+            {% set pattern = var('raw_dir') ~ '/' ~ file_pattern %}
+            {% set location = relation | string %}
+            {% set from_files = adapter.get_relation(relation.database, relation.schema, relation.identifier) is none
+                or 'raw_files' in run_query('show tblproperties ' ~ relation).columns[0].values() %}
+            {% if from_files %}
+                {% if 'files' not in listing %}
+                    {% do listing.update({'files': run_query('select path from binaryFile.`' ~ var('raw_dir') ~ '`').columns[0].values()}) %}
+                {% endif %}
+                {% set found = [] %}
+                {% for path in listing['files'] if path.split('/')[-1].startswith(node.name) and path.endswith('.' ~ var('raw_format')) %}
+                    {% do found.append(path) %}
+                {% endfor %}
+                {% if found | length == 0 %}
+                    {% do problems.append("raw table '" ~ node.name ~ "': no file matches '" ~ pattern ~ "' (set the var raw_dir, or run `make data`)") %}
+                    {% set location = none %}
+                {% else %}
+                    {# the folder as Spark listed it: absolute, as a table needs it #}
+                    {% set folder = found[0].rsplit('/', 1)[0] %}
+                    {% do run_query('create schema if not exists ' ~ relation.without_identifier()) %}
+                    {% do run_query('drop table if exists ' ~ relation) %}
+                    {% do run_query(
+                        'create table ' ~ relation ~ ' using ' ~ var('raw_format')
+                        ~ " options (path '" ~ folder ~ "', pathGlobFilter '" ~ file_pattern ~ "', " ~ options ~ ')'
+                        ~ " tblproperties ('raw_files' = '" ~ pattern ~ "')"
+                    ) %}
+                    {% set location = pattern %}
+                {% endif %}
+            {% endif %}
+            {% if location %}
+                {% set actual = {} %}
+                {% for column in adapter.get_columns_in_relation(relation) %}
+                    {% do actual.update({column.name | lower: column.data_type | upper}) %}
+                {% endfor %}
+                {% do problems.extend(raw_column_problems(node, actual, location)) %}
+            {% endif %}
+        {% endfor %}
+        {% do raise_raw_problems(problems) %}
+    {% endif %}
+{% endmacro %}
+
 {% macro default__prepare_raw_sources() %}
     {% if execute %}
         {% set problems = [] %}
