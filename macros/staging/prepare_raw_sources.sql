@@ -27,10 +27,7 @@
                     'create or replace view ' ~ relation ~ ' as select * from '
                     ~ reader ~ "('" ~ pattern ~ "', union_by_name = true)"
                 ) %}
-                {% set actual = {} %}
-                {% for column in adapter.get_columns_in_relation(relation) %}
-                    {% do actual.update({column.name | lower: column.data_type | upper}) %}
-                {% endfor %}
+                {% set actual = relation_column_types(relation) %}
                 {% do problems.extend(raw_column_problems(node, actual, pattern)) %}
             {% endif %}
         {% endfor %}
@@ -85,10 +82,7 @@
                 {% endif %}
             {% endif %}
             {% if location %}
-                {% set actual = {} %}
-                {% for column in adapter.get_columns_in_relation(relation) %}
-                    {% do actual.update({column.name | lower: column.data_type | upper}) %}
-                {% endfor %}
+                {% set actual = relation_column_types(relation) %}
                 {% do problems.extend(raw_column_problems(node, actual, location)) %}
             {% endif %}
         {% endfor %}
@@ -101,19 +95,24 @@
         {% set problems = [] %}
         {% for node in graph.sources.values() | selectattr('source_name', 'equalto', 'raw') | sort(attribute='name') %}
             {% set relation = source('raw', node.name) %}
-            {% set columns = adapter.get_columns_in_relation(relation) %}
-            {% if columns | length == 0 %}
+            {% set actual = relation_column_types(relation) %}
+            {% if actual | length == 0 %}
                 {% do problems.append("raw table '" ~ node.name ~ "': " ~ relation ~ " does not exist or has no columns") %}
             {% else %}
-                {% set actual = {} %}
-                {% for column in columns %}
-                    {% do actual.update({column.name | lower: column.data_type | upper}) %}
-                {% endfor %}
                 {% do problems.extend(raw_column_problems(node, actual, relation | string)) %}
             {% endif %}
         {% endfor %}
         {% do raise_raw_problems(problems) %}
     {% endif %}
+{% endmacro %}
+
+{#- A relation's columns as {lower-case name: upper-case type}; empty if it does not exist. -#}
+{% macro relation_column_types(relation) %}
+    {% set types = {} %}
+    {% for column in adapter.get_columns_in_relation(relation) %}
+        {% do types.update({column.name | lower: column.data_type | upper}) %}
+    {% endfor %}
+    {{ return(types) }}
 {% endmacro %}
 
 {#

@@ -48,18 +48,24 @@ def test_rule_flags_missing_description(manifest: dict) -> None:
     assert "column stg_raw__orders.amount has no description" in problems
 
 
-def test_rule_flags_missing_primary_key(manifest: dict) -> None:
+def _without_test(manifest: dict, model_name: str, test_name: str) -> dict:
+    """A copy of the manifest without the generic tests ``test_name`` on ``model_name``."""
     broken = copy.deepcopy(manifest)
-    model_id = _model(broken, "stg_raw__orders")["unique_id"]
+    model_id = _model(broken, model_name)["unique_id"]
     broken["nodes"] = {
         key: node
         for key, node in broken["nodes"].items()
         if not (
             node["resource_type"] == "test"
             and node.get("attached_node") == model_id
-            and node.get("test_metadata", {}).get("name") == "unique"
+            and node.get("test_metadata", {}).get("name") == test_name
         )
     }
+    return broken
+
+
+def test_rule_flags_missing_primary_key(manifest: dict) -> None:
+    broken = _without_test(manifest, "stg_raw__orders", "unique")
     assert project_checks.missing_primary_key_tests(broken) == [
         "model stg_raw__orders has no primary-key test"
     ]
@@ -76,17 +82,9 @@ def test_rule_flags_source_read_outside_staging(manifest: dict) -> None:
 
 
 def test_rule_flags_customer_model_without_eligibility_test(manifest: dict) -> None:
-    broken = copy.deepcopy(manifest)
-    model_id = _model(broken, "int_customers_filtered_to_eligible")["unique_id"]
-    broken["nodes"] = {
-        key: node
-        for key, node in broken["nodes"].items()
-        if not (
-            node["resource_type"] == "test"
-            and node.get("attached_node") == model_id
-            and node.get("test_metadata", {}).get("name") == "only_eligible_customers"
-        )
-    }
+    broken = _without_test(
+        manifest, "int_customers_filtered_to_eligible", "only_eligible_customers"
+    )
     assert project_checks.customer_models_without_eligibility_test(broken) == [
         "model int_customers_filtered_to_eligible has customer_id "
         "but no only_eligible_customers test"
