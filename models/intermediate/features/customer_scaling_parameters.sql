@@ -1,0 +1,85 @@
+-- One row per feature of the var scaled_features with the parameters fitted on
+-- customer_features: the winsorizing bounds (percentiles of the raw values) and the
+-- mean, population std, min and max of the winsorized, transformed values. Kept as
+-- a table so customers can be scored later with exactly the same scaling.
+with
+
+features_long as (
+
+    {{ unpivot_features(ref('customer_features')) }}
+
+),
+
+bounds as (
+
+    select
+        feature_name,
+        feature_position,
+        transform_name,
+        {%- set lower = var('winsorize_lower_percentile') %}
+        {%- set upper = var('winsorize_upper_percentile') %}
+        percentile_cont({{ lower }}) within group (order by feature_value) as lower_bound,
+        percentile_cont({{ upper }}) within group (order by feature_value) as upper_bound,
+        max(as_of_date) as as_of_date,
+        count(*) as customers
+    from features_long
+    group by feature_name, feature_position, transform_name
+
+),
+
+transformed as (
+
+    select
+        features_long.feature_name,
+        {{ apply_scaling_transform(
+            winsorize('features_long.feature_value', 'bounds.lower_bound', 'bounds.upper_bound'),
+            'bounds.transform_name'
+        ) }} as scaled_value
+    from features_long
+    inner join bounds
+        on features_long.feature_name = bounds.feature_name
+
+),
+
+moments as (
+
+    select
+        feature_name,
+        avg(scaled_value) as mean,
+        stddev_pop(scaled_value) as std,
+        min(scaled_value) as min_value,
+        max(scaled_value) as max_value
+    from transformed
+    group by feature_name
+
+),
+
+final as (
+
+    select
+        -- ids
+        bounds.feature_name,
+        bounds.feature_position,
+        bounds.transform_name,
+
+        -- winsorizing bounds, raw units
+        cast(bounds.lower_bound as double) as lower_bound,
+        cast(bounds.upper_bound as double) as upper_bound,
+
+        -- moments of the winsorized, transformed values
+        moments.mean,
+        moments.std,
+        moments.min_value,
+        moments.max_value,
+
+        -- fitted on
+        bounds.customers,
+        bounds.as_of_date
+
+    from bounds
+    inner join moments
+        on bounds.feature_name = moments.feature_name
+
+)
+
+select * from final
