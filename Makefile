@@ -82,7 +82,9 @@ test-spark: setup java
 	$(BIN)/python -m segmentation.generate --customers 2000 --seed 7 --out $(CURDIR)/$(SPARK_DIR)/raw
 	cd $(SPARK_DIR) && $(CURDIR)/$(DBT) build --target spark \
 	  --project-dir $(CURDIR) --profiles-dir $(CURDIR) --target-path $(CURDIR)/$(SPARK_DIR)/target \
-	  --log-path $(CURDIR)/$(SPARK_DIR)/logs --vars '{raw_dir: "$(CURDIR)/$(SPARK_DIR)/raw"}'
+	  --log-path $(CURDIR)/$(SPARK_DIR)/logs --vars '{raw_dir: "$(CURDIR)/$(SPARK_DIR)/raw"}' \
+	  --exclude tag:python
+	SPARK_BUILD_DIR=$(CURDIR)/$(SPARK_DIR) $(BIN)/pytest -q python/tests_spark
 
 clean:
 	rm -rf target data logs build segmentation.duckdb
