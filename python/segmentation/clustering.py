@@ -1,0 +1,864 @@
+"""Fit customer segments on an already-scaled feature matrix.
+
+Pure functions, no dbt and no I/O: a matrix goes in, arrays and data frames come out.
+
+* :func:`validate_matrix` turns a feature frame into a float64 matrix or raises
+  :class:`SegmentationError` naming the problem.
+* :func:`fit_segments` fits one of :data:`ALGORITHMS` and returns a :class:`FittedModel`
+  whose cluster ids are in canonical order (see below).
+* :func:`select_k` fits several k and chooses one by silhouette.
+* :func:`assign_nearest` scores rows against centres the way the SQL scoring does.
+* :func:`match_segment_ids` and :func:`relabel` keep segment ids stable across retrains.
+
+Rules
+-----
+Minibatch switch
+    ``kmeans`` on more than :data:`MINIBATCH_THRESHOLD` rows is replaced by
+    ``minibatch_kmeans``; :attr:`FittedModel.algorithm` records the algorithm actually
+    used and ``params["requested_algorithm"]`` the one asked for.
+Canonical order
+    Cluster ids of a fitted model do not depend on the algorithm's internal numbering:
+    clusters are sorted by size (members, outliers excluded) descending, ties broken by
+    the centre's coordinates compared lexicographically (first feature first, ascending).
+    Cluster 0 is the largest.
+Choice of k
+    Highest silhouette; every k whose silhouette is within :data:`SILHOUETTE_TOLERANCE`
+    (0.01) of the best counts as a tie and the smallest such k wins.
+GMM
+    ``GaussianMixture`` with ``covariance_type="full"`` (:data:`GMM_COVARIANCE`).
+Determinism
+    The same matrix, algorithm, k and seed give byte-identical labels, centres and
+    confidence. Fits run with one thread (``threadpoolctl``), because scikit-learn's
+    multi-threaded k-means reductions add partial sums in an order that depends on
+    thread scheduling.
+"""
+
+# The feature matrix is called X, as in scikit-learn.
+# ruff: noqa: N803, N806
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import linear_sum_assignment
+from sklearn.cluster import DBSCAN, AgglomerativeClustering, KMeans, MiniBatchKMeans
+from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
+from sklearn.mixture import GaussianMixture
+from threadpoolctl import threadpool_limits
+
+ALGORITHMS = ("kmeans", "minibatch_kmeans", "gmm", "dbscan", "agglomerative")
+
+# Above this many rows ``kmeans`` is replaced by ``minibatch_kmeans`` (strictly more rows
+# than the threshold switch). Full k-means with KMEANS_N_INIT restarts stays within a few
+# seconds per k up to here on one core.
+MINIBATCH_THRESHOLD = 200_000
+
+# Label of DBSCAN noise points: they belong to no segment.
+OUTLIER_SEGMENT = -1
+
+KMEANS_N_INIT = 10
+KMEANS_MAX_ITER = 300
+MINIBATCH_N_INIT = 3
+MINIBATCH_BATCH_SIZE = 4096
+MINIBATCH_MAX_ITER = 100
+
+GMM_COVARIANCE = "full"
+GMM_N_INIT = 1
+GMM_MAX_ITER = 200
+
+# Ward linkage is O(n^2) in memory (scipy's condensed distance matrix: 5_000 rows take
+# about 100 MB), so it is fitted on a seeded random sample of at most this many rows.
+AGGLOMERATIVE_SAMPLE_SIZE = 5_000
+
+DBSCAN_EPS = 0.5
+DBSCAN_MIN_SAMPLES = 5
+
+# Silhouette is O(n^2): it is computed on a seeded random sample of at most this many rows.
+SILHOUETTE_SAMPLE_SIZE = 10_000
+SILHOUETTE_TOLERANCE = 0.01
+RULE_SILHOUETTE = "highest silhouette; smallest k within 0.01 of the best"
+RULE_FIXED = "fixed by var"
+
+METRIC_COLUMNS = ("k", "silhouette", "davies_bouldin", "calinski_harabasz", "inertia")
+
+# Rows per chunk in assign_nearest: memory is about chunk_rows x k x 16 bytes.
+ASSIGN_CHUNK_ROWS = 65_536
+
+# scikit-learn accepts seeds in [0, 2**32 - 1].
+_MAX_SEED = 2**32 - 1
+
+CONFIDENCE_SQUARED_DISTANCE = "squared_distance"
+CONFIDENCE_PROBABILITY = "probability"
+
+
+class SegmentationError(ValueError):
+    """Bad input to a segmentation function; the message names the problem."""
+
+
+@dataclass(frozen=True, eq=False)
+class FittedModel:
+    """A fitted segmentation.
+
+    Attributes:
+        algorithm: the algorithm actually used (one of :data:`ALGORITHMS`; ``kmeans``
+            becomes ``minibatch_kmeans`` above the minibatch threshold).
+        k: number of clusters (for ``dbscan``: the number DBSCAN found).
+        seed: the random seed the fit used.
+        params: the estimator settings (and ``requested_algorithm`` when it was switched).
+        labels: int64, one per row: the segment id of the row, or
+            :data:`OUTLIER_SEGMENT` for DBSCAN noise. Straight out of :func:`fit_segments`
+            the ids are ``0..k-1`` in canonical order; after :func:`relabel` they are the
+            ids of :attr:`segment_ids`.
+        centres: float64 ``k x d``, in the scaled feature space, one row per segment in
+            the order of :attr:`segment_ids`. k-means: the cluster centres; GMM: the
+            component means; DBSCAN: the mean of each cluster's members; agglomerative:
+            the mean of each Ward cluster's (sampled) members.
+        confidence: float64, one per row. For ``kmeans``, ``minibatch_kmeans``,
+            ``agglomerative`` and ``dbscan`` the squared Euclidean distance to the
+            assigned centre (smaller is more confident; NaN for DBSCAN noise). For ``gmm``
+            the membership probability of the assigned component, in [0, 1] (larger is
+            more confident). :attr:`confidence_kind` says which.
+        segment_ids: int64, strictly increasing, the segment id of each row of
+            :attr:`centres`; ``0..k-1`` straight out of :func:`fit_segments`.
+
+    The arrays are read-only.
+    """
+
+    algorithm: str
+    k: int
+    seed: int
+    params: dict[str, Any]
+    labels: np.ndarray
+    centres: np.ndarray
+    confidence: np.ndarray
+    segment_ids: np.ndarray = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        segment_ids = self.segment_ids
+        if segment_ids is None:
+            segment_ids = np.arange(self.k, dtype=np.int64)
+        for name, value, dtype in (
+            ("labels", self.labels, np.int64),
+            ("centres", self.centres, np.float64),
+            ("confidence", self.confidence, np.float64),
+            ("segment_ids", segment_ids, np.int64),
+        ):
+            array = np.array(value, dtype=dtype, order="C", copy=True)
+            array.setflags(write=False)
+            object.__setattr__(self, name, array)
+        object.__setattr__(self, "params", dict(self.params))
+
+    @property
+    def confidence_kind(self) -> str:
+        """``"probability"`` for GMM, ``"squared_distance"`` for every other algorithm."""
+        if self.algorithm == "gmm":
+            return CONFIDENCE_PROBABILITY
+        return CONFIDENCE_SQUARED_DISTANCE
+
+    @property
+    def n_outliers(self) -> int:
+        """Number of rows labelled :data:`OUTLIER_SEGMENT`."""
+        return int(np.count_nonzero(self.labels == OUTLIER_SEGMENT))
+
+
+@dataclass(frozen=True)
+class KSelection:
+    """The result of :func:`select_k`.
+
+    Attributes:
+        metrics: one row per k tried, ascending k, columns :data:`METRIC_COLUMNS`:
+            ``k``, ``silhouette`` (higher is better, on a sample of at most
+            ``silhouette_sample_size`` rows), ``davies_bouldin`` (lower is better),
+            ``calinski_harabasz`` (higher is better) and ``inertia`` (within-cluster sum of
+            squared distances to the centres). A metric that is undefined for a labelling
+            (fewer than two distinct labels) is NaN.
+        chosen_k: the chosen number of clusters.
+        rule: how it was chosen: :data:`RULE_SILHOUETTE` or :data:`RULE_FIXED`.
+        algorithm: the algorithm actually used for the largest fit.
+    """
+
+    metrics: pd.DataFrame
+    chosen_k: int
+    rule: str
+    algorithm: str
+
+
+# ---------------------------------------------------------------------------- validation
+
+
+def validate_matrix(
+    frame: pd.DataFrame, feature_columns: Sequence[str], min_rows: int
+) -> np.ndarray:
+    """Check a feature frame and return its features as a float64 matrix.
+
+    Args:
+        frame: one row per customer, holding (at least) ``feature_columns``.
+        feature_columns: the feature column names, in the order wanted in the matrix.
+        min_rows: the least number of rows accepted (at least 1).
+
+    Returns:
+        A C-contiguous float64 array of shape ``(len(frame), len(feature_columns))``, its
+        columns in the order of ``feature_columns``.
+
+    Raises:
+        SegmentationError: no feature columns or duplicated ones; missing columns (all
+            named); non-numeric columns; fewer rows than ``min_rows``; null or non-finite
+            values (each column named with its count); constant columns (named: a constant
+            feature carries no information and breaks scaling).
+    """
+    if isinstance(feature_columns, str):
+        raise SegmentationError(
+            f"feature_columns must be a sequence of column names, not the string "
+            f"{feature_columns!r}"
+        )
+    columns = list(feature_columns)
+    if not columns:
+        raise SegmentationError("feature_columns is empty: at least one feature is needed")
+    duplicated = sorted({c for c in columns if columns.count(c) > 1})
+    if duplicated:
+        raise SegmentationError(f"feature columns listed more than once: {duplicated}")
+    if isinstance(min_rows, bool) or not isinstance(min_rows, int | np.integer) or min_rows < 1:
+        raise SegmentationError(f"min_rows must be an integer >= 1, got {min_rows!r}")
+
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise SegmentationError(
+            f"missing feature columns: {missing} (frame has {list(frame.columns)})"
+        )
+    non_numeric = [
+        f"{c!r} ({frame[c].dtype})" for c in columns if not pd.api.types.is_numeric_dtype(frame[c])
+    ]
+    if non_numeric:
+        raise SegmentationError(f"non-numeric feature columns: {', '.join(non_numeric)}")
+
+    n_rows = len(frame)
+    if n_rows < min_rows:
+        raise SegmentationError(f"too few rows: {n_rows} rows, at least {min_rows} are needed")
+
+    matrix = np.empty((n_rows, len(columns)), dtype=np.float64)
+    problems = []
+    for j, column in enumerate(columns):
+        series = frame[column]
+        n_null = int(series.isna().sum())
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        n_infinite = int(np.isinf(values).sum())
+        if n_null:
+            problems.append(f"column {column!r} has {n_null} null value(s)")
+        if n_infinite:
+            problems.append(f"column {column!r} has {n_infinite} non-finite value(s) (inf)")
+        matrix[:, j] = values
+    if problems:
+        raise SegmentationError("; ".join(problems))
+
+    constant = [c for j, c in enumerate(columns) if np.all(matrix[:, j] == matrix[0, j])]
+    if constant:
+        raise SegmentationError(
+            f"constant feature columns (one value in every row, no information): {constant}"
+        )
+    return matrix
+
+
+def _check_matrix(X: Any, name: str = "X") -> np.ndarray:
+    """X as a C-contiguous float64 2-D array with at least one row, column, all finite."""
+    try:
+        array = np.ascontiguousarray(X, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise SegmentationError(f"{name} is not a numeric matrix: {exc}") from exc
+    if array.ndim != 2:
+        raise SegmentationError(f"{name} must be 2-D (rows x features), got shape {array.shape}")
+    if array.shape[0] == 0 or array.shape[1] == 0:
+        raise SegmentationError(f"{name} is empty: shape {array.shape}")
+    bad = ~np.isfinite(array)
+    if bad.any():
+        columns = sorted({int(j) for j in np.nonzero(bad)[1]})
+        raise SegmentationError(
+            f"{name} has {int(bad.sum())} null or non-finite value(s) in column index(es) {columns}"
+        )
+    return array
+
+
+def _check_int(value: Any, name: str, low: int, high: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise SegmentationError(f"{name} must be an integer, got {value!r}")
+    if value < low or (high is not None and value > high):
+        bounds = f">= {low}" if high is None else f"in [{low}, {high}]"
+        raise SegmentationError(f"{name} must be {bounds}, got {value}")
+    return int(value)
+
+
+def _check_algorithm(algorithm: Any) -> str:
+    if algorithm not in ALGORITHMS:
+        raise SegmentationError(
+            f"unknown algorithm {algorithm!r}; accepted: {', '.join(ALGORITHMS)}"
+        )
+    return str(algorithm)
+
+
+# ---------------------------------------------------------------------------- geometry
+
+
+def _squared_distances(X: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """``rows x k`` squared distances, summed feature by feature left to right.
+
+    Exact differences (not the ``|x|^2 - 2x.c + |c|^2`` expansion), so equal distances
+    compare equal, the way a SQL ``(x1 - c1)^2 + (x2 - c2)^2 + ...`` does.
+    """
+    out = np.zeros((X.shape[0], centres.shape[0]), dtype=np.float64)
+    for j in range(X.shape[1]):  # loop over features, vectorised over rows and centres
+        diff = X[:, j, None] - centres[None, :, j]
+        out += diff * diff
+    return out
+
+
+def assign_nearest(
+    X: np.ndarray, centres: np.ndarray, *, chunk_rows: int = ASSIGN_CHUNK_ROWS
+) -> tuple[np.ndarray, np.ndarray]:
+    """Assign each row to its nearest centre.
+
+    Mirrors the SQL scoring: customers x k centres, nearest by squared Euclidean distance,
+    the lowest centre index on exact ties. Vectorised over rows and processed in chunks of
+    ``chunk_rows`` rows, so memory stays about ``chunk_rows x k x 16`` bytes.
+
+    Args:
+        X: ``n x d`` matrix (finite).
+        centres: ``k x d`` matrix (finite, k >= 1).
+        chunk_rows: rows per chunk (>= 1).
+
+    Returns:
+        ``(labels, distances)``: int64 index of the nearest centre (row of ``centres``)
+        and float64 squared distance to it, one per row of X. With a model whose
+        ``segment_ids`` are not ``0..k-1``, the segment is ``segment_ids[labels]``.
+
+    Raises:
+        SegmentationError: non-finite or wrongly shaped inputs, feature counts differing.
+    """
+    X = _check_matrix(X)
+    centres = _check_matrix(centres, "centres")
+    if centres.shape[1] != X.shape[1]:
+        raise SegmentationError(f"centres have {centres.shape[1]} features but X has {X.shape[1]}")
+    chunk_rows = _check_int(chunk_rows, "chunk_rows", 1)
+    n = X.shape[0]
+    labels = np.empty(n, dtype=np.int64)
+    distances = np.empty(n, dtype=np.float64)
+    for start in range(0, n, chunk_rows):
+        stop = min(start + chunk_rows, n)
+        d2 = _squared_distances(X[start:stop], centres)
+        nearest = np.argmin(d2, axis=1)  # first minimum: lowest index on ties
+        labels[start:stop] = nearest
+        distances[start:stop] = d2[np.arange(stop - start), nearest]
+    return labels, distances
+
+
+def _distance_to_assigned(X: np.ndarray, centres: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Squared distance of each row to the centre of its label; NaN for outliers."""
+    out = np.full(X.shape[0], np.nan, dtype=np.float64)
+    member = labels != OUTLIER_SEGMENT
+    if member.any():
+        assigned = centres[labels[member]]
+        total = np.zeros(int(member.sum()), dtype=np.float64)
+        for j in range(X.shape[1]):
+            diff = X[member, j] - assigned[:, j]
+            total += diff * diff
+        out[member] = total
+    return out
+
+
+def _cluster_means(X: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+    """``k x d`` mean of the members of each cluster ``0..k-1`` (outliers ignored).
+
+    Every cluster must have at least one member.
+    """
+    member = labels != OUTLIER_SEGMENT
+    lab = labels[member]
+    counts = np.bincount(lab, minlength=k).astype(np.float64)
+    means = np.empty((k, X.shape[1]), dtype=np.float64)
+    for j in range(X.shape[1]):
+        means[:, j] = np.bincount(lab, weights=X[member, j], minlength=k) / counts
+    return means
+
+
+def _canonical_order(labels: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """Old cluster index of each new (canonical) cluster id.
+
+    Size descending (outliers excluded), ties broken by centre coordinates ascending,
+    first feature first.
+    """
+    k = centres.shape[0]
+    sizes = np.bincount(labels[labels != OUTLIER_SEGMENT], minlength=k)
+    keys = [centres[:, j] for j in range(centres.shape[1] - 1, -1, -1)] + [-sizes]
+    return np.lexsort(keys)
+
+
+def _apply_order(labels: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Map old cluster indexes to new ids given ``order[new] = old``; outliers kept."""
+    new_of_old = np.empty_like(order)
+    new_of_old[order] = np.arange(order.size)
+    out = np.full(labels.shape, OUTLIER_SEGMENT, dtype=np.int64)
+    member = labels != OUTLIER_SEGMENT
+    out[member] = new_of_old[labels[member]]
+    return out
+
+
+# ---------------------------------------------------------------------------- fitting
+
+
+def fit_segments(
+    X: np.ndarray,
+    algorithm: str,
+    k: int | None,
+    seed: int,
+    *,
+    sample_size: int | None = None,
+    dbscan_eps: float = DBSCAN_EPS,
+    dbscan_min_samples: int = DBSCAN_MIN_SAMPLES,
+    minibatch_threshold: int | None = None,
+) -> FittedModel:
+    """Fit customer segments on an already-scaled feature matrix.
+
+    Args:
+        X: ``n x d`` finite float matrix (e.g. from :func:`validate_matrix`, then scaled).
+        algorithm: one of :data:`ALGORITHMS`:
+
+            * ``kmeans``: scikit-learn ``KMeans`` (Lloyd, ``n_init`` =
+              :data:`KMEANS_N_INIT`); on more than ``minibatch_threshold`` rows it is
+              replaced by ``minibatch_kmeans``.
+            * ``minibatch_kmeans``: ``MiniBatchKMeans`` (batch :data:`MINIBATCH_BATCH_SIZE`,
+              ``n_init`` = :data:`MINIBATCH_N_INIT`).
+            * ``gmm``: ``GaussianMixture`` with :data:`GMM_COVARIANCE` (``"full"``)
+              covariances; a row's label is its most probable component.
+            * ``dbscan``: ``DBSCAN(eps=dbscan_eps, min_samples=dbscan_min_samples)``; k is
+              the number of clusters DBSCAN finds, noise rows get :data:`OUTLIER_SEGMENT`.
+            * ``agglomerative``: Ward linkage, fitted on a seeded random sample of at most
+              ``sample_size`` rows (it is O(n^2)); the centres are the means of the Ward
+              clusters' sampled members and every row, sampled or not, is then assigned
+              to its nearest centre.
+
+            For ``kmeans``, ``minibatch_kmeans`` and ``agglomerative`` the labels are
+            ``assign_nearest(X, centres)`` exactly, as the SQL scoring would give.
+        k: number of clusters, 1 <= k <= n (and <= the Ward sample). Ignored by ``dbscan``
+            (pass None).
+        seed: random seed in [0, 2**32 - 1]; the same inputs and seed give byte-identical
+            labels, centres and confidence.
+        sample_size: agglomerative sample bound; default :data:`AGGLOMERATIVE_SAMPLE_SIZE`.
+        dbscan_eps: DBSCAN neighbourhood radius in the scaled space (> 0).
+        dbscan_min_samples: DBSCAN core point neighbourhood size (>= 1).
+        minibatch_threshold: row count above which ``kmeans`` becomes
+            ``minibatch_kmeans``; default :data:`MINIBATCH_THRESHOLD` (read at call time).
+
+    Returns:
+        A :class:`FittedModel` with cluster ids ``0..k-1`` in canonical order (size
+        descending, ties by centre coordinates).
+
+    Raises:
+        SegmentationError: unknown algorithm (accepted names listed), bad X, k < 1,
+            k larger than the rows, bad seed or parameters, DBSCAN finding no cluster,
+            or the estimator rejecting the data.
+    """
+    algorithm = _check_algorithm(algorithm)
+    X = _check_matrix(X)
+    n, _ = X.shape
+    seed = _check_int(seed, "seed", 0, _MAX_SEED)
+    threshold = MINIBATCH_THRESHOLD if minibatch_threshold is None else minibatch_threshold
+    threshold = _check_int(threshold, "minibatch_threshold", 1)
+    if algorithm != "dbscan":
+        k = _check_int(k, "k", 1)
+        if k > n:
+            raise SegmentationError(f"k={k} is larger than the number of rows ({n})")
+
+    params: dict[str, Any] = {}
+    if algorithm == "kmeans" and n > threshold:
+        params["requested_algorithm"] = "kmeans"
+        params["minibatch_threshold"] = threshold
+        algorithm = "minibatch_kmeans"
+
+    with threadpool_limits(limits=1):
+        if algorithm in ("kmeans", "minibatch_kmeans"):
+            assert k is not None
+            params.update(_kmeans_params(algorithm))
+            estimator = _kmeans_estimator(algorithm, k, seed)
+            _fit(estimator, X, algorithm)
+            return _centre_model(X, estimator.cluster_centers_, algorithm, seed, params)
+        if algorithm == "agglomerative":
+            assert k is not None
+            return _fit_agglomerative(X, k, seed, sample_size, params)
+        if algorithm == "gmm":
+            assert k is not None
+            return _fit_gmm(X, k, seed, params)
+        return _fit_dbscan(X, seed, dbscan_eps, dbscan_min_samples, params)
+
+
+def _fit(estimator: Any, X: np.ndarray, algorithm: str) -> None:
+    try:
+        estimator.fit(X)
+    except ValueError as exc:  # scikit-learn's own input errors, reworded
+        raise SegmentationError(
+            f"{algorithm} could not be fitted on {X.shape[0]} rows x {X.shape[1]} features: {exc}"
+        ) from exc
+
+
+def _kmeans_params(algorithm: str) -> dict[str, Any]:
+    if algorithm == "kmeans":
+        return {"n_init": KMEANS_N_INIT, "max_iter": KMEANS_MAX_ITER, "algorithm": "lloyd"}
+    return {
+        "n_init": MINIBATCH_N_INIT,
+        "batch_size": MINIBATCH_BATCH_SIZE,
+        "max_iter": MINIBATCH_MAX_ITER,
+    }
+
+
+def _kmeans_estimator(algorithm: str, k: int, seed: int) -> KMeans | MiniBatchKMeans:
+    if algorithm == "kmeans":
+        return KMeans(
+            n_clusters=k,
+            n_init=KMEANS_N_INIT,
+            max_iter=KMEANS_MAX_ITER,
+            algorithm="lloyd",
+            random_state=seed,
+        )
+    return MiniBatchKMeans(
+        n_clusters=k,
+        n_init=MINIBATCH_N_INIT,
+        batch_size=MINIBATCH_BATCH_SIZE,
+        max_iter=MINIBATCH_MAX_ITER,
+        random_state=seed,
+    )
+
+
+def _centre_model(
+    X: np.ndarray, raw_centres: np.ndarray, algorithm: str, seed: int, params: dict[str, Any]
+) -> FittedModel:
+    """Model whose rows go to the nearest centre, clusters in canonical order.
+
+    Sizes for the canonical order come from the nearest-centre assignment to the raw
+    centres; the final labels are the nearest-centre assignment to the reordered centres,
+    so they equal ``assign_nearest(X, model.centres)`` exactly (ties: lowest id).
+    """
+    raw_centres = np.ascontiguousarray(raw_centres, dtype=np.float64)
+    raw_labels, _ = assign_nearest(X, raw_centres)
+    centres = raw_centres[_canonical_order(raw_labels, raw_centres)]
+    labels, distances = assign_nearest(X, centres)
+    return FittedModel(
+        algorithm=algorithm,
+        k=centres.shape[0],
+        seed=seed,
+        params=params,
+        labels=labels,
+        centres=centres,
+        confidence=distances,
+    )
+
+
+def _fit_agglomerative(
+    X: np.ndarray, k: int, seed: int, sample_size: int | None, params: dict[str, Any]
+) -> FittedModel:
+    n = X.shape[0]
+    bound = AGGLOMERATIVE_SAMPLE_SIZE if sample_size is None else sample_size
+    bound = _check_int(bound, "sample_size", 2)
+    if n > bound:
+        rows = np.sort(np.random.default_rng(seed).choice(n, size=bound, replace=False))
+        sample = X[rows]
+    else:
+        sample = X
+    if k > sample.shape[0]:
+        raise SegmentationError(
+            f"k={k} is larger than the agglomerative sample ({sample.shape[0]} rows)"
+        )
+    params.update({"linkage": "ward", "sample_size": bound, "fit_rows": int(sample.shape[0])})
+    estimator = AgglomerativeClustering(n_clusters=k, linkage="ward")
+    _fit(estimator, sample, "agglomerative")
+    raw_centres = _cluster_means(sample, np.asarray(estimator.labels_, dtype=np.int64), k)
+    return _centre_model(X, raw_centres, "agglomerative", seed, params)
+
+
+def _fit_gmm(X: np.ndarray, k: int, seed: int, params: dict[str, Any]) -> FittedModel:
+    params.update(
+        {"covariance_type": GMM_COVARIANCE, "n_init": GMM_N_INIT, "max_iter": GMM_MAX_ITER}
+    )
+    estimator = GaussianMixture(
+        n_components=k,
+        covariance_type=GMM_COVARIANCE,
+        n_init=GMM_N_INIT,
+        max_iter=GMM_MAX_ITER,
+        random_state=seed,
+    )
+    _fit(estimator, X, "gmm")
+    proba = estimator.predict_proba(X)
+    raw_labels = np.argmax(proba, axis=1).astype(np.int64)
+    confidence = proba[np.arange(X.shape[0]), raw_labels]
+    means = np.ascontiguousarray(estimator.means_, dtype=np.float64)
+    order = _canonical_order(raw_labels, means)
+    return FittedModel(
+        algorithm="gmm",
+        k=k,
+        seed=seed,
+        params=params,
+        labels=_apply_order(raw_labels, order),
+        centres=means[order],
+        confidence=np.clip(confidence, 0.0, 1.0),
+    )
+
+
+def _fit_dbscan(
+    X: np.ndarray, seed: int, eps: float, min_samples: int, params: dict[str, Any]
+) -> FittedModel:
+    if not (isinstance(eps, int | float | np.floating) and np.isfinite(eps) and eps > 0):
+        raise SegmentationError(f"dbscan_eps must be a finite number > 0, got {eps!r}")
+    min_samples = _check_int(min_samples, "dbscan_min_samples", 1)
+    params.update({"eps": float(eps), "min_samples": min_samples})
+    estimator = DBSCAN(eps=float(eps), min_samples=min_samples)
+    _fit(estimator, X, "dbscan")
+    raw_labels = np.asarray(estimator.labels_, dtype=np.int64)
+    raw_labels[raw_labels < 0] = OUTLIER_SEGMENT
+    k = int(raw_labels.max()) + 1 if (raw_labels >= 0).any() else 0
+    if k == 0:
+        raise SegmentationError(
+            f"dbscan found no cluster (every row is noise) with eps={eps}, "
+            f"min_samples={min_samples}; increase dbscan_eps or lower dbscan_min_samples"
+        )
+    means = _cluster_means(X, raw_labels, k)
+    order = _canonical_order(raw_labels, means)
+    labels = _apply_order(raw_labels, order)
+    centres = means[order]
+    return FittedModel(
+        algorithm="dbscan",
+        k=k,
+        seed=seed,
+        params=params,
+        labels=labels,
+        centres=centres,
+        confidence=_distance_to_assigned(X, centres, labels),
+    )
+
+
+# ---------------------------------------------------------------------------- choosing k
+
+
+def choose_k(
+    k_values: Sequence[int], silhouettes: Sequence[float], tolerance: float = SILHOUETTE_TOLERANCE
+) -> int:
+    """The k with the highest silhouette, preferring the smallest k among near-ties.
+
+    Args:
+        k_values: the candidate k.
+        silhouettes: their silhouette scores (NaN: undefined, never chosen).
+        tolerance: every k whose silhouette is >= best - tolerance counts as tied with the
+            best; the smallest of them is chosen.
+
+    Returns:
+        The chosen k.
+
+    Raises:
+        SegmentationError: lengths differ, or no silhouette is defined.
+    """
+    ks = np.asarray(k_values, dtype=np.int64)
+    scores = np.asarray(silhouettes, dtype=np.float64)
+    if ks.shape != scores.shape or ks.ndim != 1:
+        raise SegmentationError("k_values and silhouettes must be 1-D and of equal length")
+    defined = np.isfinite(scores)
+    if not defined.any():
+        raise SegmentationError(
+            f"no silhouette could be computed for k in {ks.tolist()}: cannot choose k"
+        )
+    best = scores[defined].max()
+    return int(ks[defined & (scores >= best - tolerance)].min())
+
+
+def _metrics(
+    X: np.ndarray, model: FittedModel, rng: np.random.Generator, silhouette_sample_size: int
+) -> dict[str, float]:
+    member = model.labels != OUTLIER_SEGMENT
+    x_members, labels = X[member], model.labels[member]
+    rows = np.searchsorted(model.segment_ids, labels)  # centre row of each member
+    inertia = float(np.nansum(_distance_to_assigned(x_members, model.centres, rows)))
+    n = x_members.shape[0]
+    n_labels = np.unique(labels).size
+    nan = float("nan")
+    if not 1 < n_labels < n:  # the three scores need 2 <= labels <= rows - 1
+        return {
+            "silhouette": nan,
+            "davies_bouldin": nan,
+            "calinski_harabasz": nan,
+            "inertia": inertia,
+        }
+    if n > silhouette_sample_size:
+        sample = np.sort(rng.choice(n, size=silhouette_sample_size, replace=False))
+        x_sample, ls = x_members[sample], labels[sample]
+    else:
+        x_sample, ls = x_members, labels
+    ns_labels = np.unique(ls).size
+    silhouette = float(silhouette_score(x_sample, ls)) if 1 < ns_labels < x_sample.shape[0] else nan
+    return {
+        "silhouette": silhouette,
+        "davies_bouldin": float(davies_bouldin_score(x_members, labels)),
+        "calinski_harabasz": float(calinski_harabasz_score(x_members, labels)),
+        "inertia": inertia,
+    }
+
+
+def select_k(
+    X: np.ndarray,
+    k_values: Sequence[int],
+    algorithm: str,
+    seed: int,
+    *,
+    fixed_k: int | None = None,
+    silhouette_sample_size: int = SILHOUETTE_SAMPLE_SIZE,
+    sample_size: int | None = None,
+    minibatch_threshold: int | None = None,
+) -> KSelection:
+    """Fit each k and choose one by silhouette.
+
+    Args:
+        X: ``n x d`` finite, already-scaled matrix.
+        k_values: candidate k, each in [2, n]; duplicates are dropped, order is ascending.
+            Ignored when ``fixed_k`` is given.
+        algorithm: one of :data:`ALGORITHMS` except ``dbscan`` (which finds k itself).
+        seed: random seed for the fits and for the silhouette sample.
+        fixed_k: when not None, only this k is fitted and it is chosen with rule
+            :data:`RULE_FIXED` (``"fixed by var"``); its metrics are still recorded.
+        silhouette_sample_size: silhouette (O(n^2)) is computed on a seeded random sample
+            of at most this many rows; the other metrics use every row.
+        sample_size: agglomerative sample bound, passed to :func:`fit_segments`.
+        minibatch_threshold: passed to :func:`fit_segments`.
+
+    Returns:
+        A :class:`KSelection`: the metrics frame (one row per k), the chosen k and the
+        rule. Rule :data:`RULE_SILHOUETTE`: the highest silhouette; every k within
+        :data:`SILHOUETTE_TOLERANCE` (0.01) of it is a tie and the smallest such k wins.
+
+    Raises:
+        SegmentationError: dbscan or an unknown algorithm, k below 2 or above the rows,
+            no k given, bad sample size, no silhouette defined.
+    """
+    algorithm = _check_algorithm(algorithm)
+    if algorithm == "dbscan":
+        raise SegmentationError("select_k does not apply to dbscan: DBSCAN finds k itself")
+    X = _check_matrix(X)
+    n = X.shape[0]
+    silhouette_sample_size = _check_int(silhouette_sample_size, "silhouette_sample_size", 2)
+    if fixed_k is not None:
+        candidates = [fixed_k]
+    else:
+        try:
+            candidates = list(k_values)
+        except TypeError as exc:
+            raise SegmentationError(f"k_values must be a sequence of integers: {exc}") from exc
+        if not candidates:
+            raise SegmentationError("k_values is empty: give at least one k")
+    ks = sorted({_check_int(k, "k", 2, n) for k in candidates})
+
+    rows = []
+    used = algorithm
+    for k in ks:
+        model = fit_segments(
+            X, algorithm, k, seed, sample_size=sample_size, minibatch_threshold=minibatch_threshold
+        )
+        used = model.algorithm
+        rng = np.random.default_rng(seed)  # same silhouette sample for every k
+        rows.append({"k": k, **_metrics(X, model, rng, silhouette_sample_size)})
+    metrics = pd.DataFrame(rows, columns=list(METRIC_COLUMNS))
+    metrics["k"] = metrics["k"].astype("int64")
+
+    if fixed_k is not None:
+        return KSelection(metrics=metrics, chosen_k=ks[0], rule=RULE_FIXED, algorithm=used)
+    chosen = choose_k(metrics["k"].tolist(), metrics["silhouette"].tolist())
+    return KSelection(metrics=metrics, chosen_k=chosen, rule=RULE_SILHOUETTE, algorithm=used)
+
+
+# ---------------------------------------------------------------------------- stable ids
+
+
+def _check_ids(ids: Any, name: str, size: int) -> np.ndarray:
+    array = np.asarray(ids)
+    if array.ndim != 1 or array.size != size:
+        raise SegmentationError(f"{name} must hold {size} ids, got shape {array.shape}")
+    if array.size and not np.issubdtype(array.dtype, np.integer):
+        raise SegmentationError(f"{name} must be integers, got dtype {array.dtype}")
+    array = array.astype(np.int64)
+    if (array < 0).any():
+        raise SegmentationError(f"{name} must be >= 0, got {array.tolist()}")
+    if np.unique(array).size != array.size:
+        raise SegmentationError(f"{name} has duplicated ids: {array.tolist()}")
+    return array
+
+
+def match_segment_ids(
+    new_centres: np.ndarray, previous_centres: np.ndarray, previous_ids: Sequence[int]
+) -> np.ndarray:
+    """Give the clusters of a retrained model the ids of the previous segments they match.
+
+    The assignment is one-to-one and optimal: it minimises the total squared Euclidean
+    distance between matched centres (``scipy.optimize.linear_sum_assignment``).
+
+    Args:
+        new_centres: ``k_new x d`` centres of the new model, in its cluster order.
+        previous_centres: ``k_prev x d`` centres of the previous model (may be empty).
+        previous_ids: the ``k_prev`` distinct, non-negative segment ids of those centres.
+
+    Returns:
+        int64 array of length ``k_new``: for each new cluster the segment id it takes.
+        Matched clusters take the matched previous id; when ``k_new > k_prev`` the
+        unmatched clusters take fresh ids ``max(previous_ids) + 1, + 2, ...`` (from 0 when
+        there is no previous id) in new-cluster order. Previous segments left unmatched
+        (``k_new < k_prev``) simply disappear.
+
+    Raises:
+        SegmentationError: bad shapes, differing feature counts, bad ids.
+    """
+    new = _check_matrix(new_centres, "new_centres")
+    previous = np.asarray(previous_centres, dtype=np.float64)
+    if previous.size == 0:
+        previous = previous.reshape(0, new.shape[1])
+    else:
+        previous = _check_matrix(previous, "previous_centres")
+    if previous.shape[1] != new.shape[1]:
+        raise SegmentationError(
+            f"new centres have {new.shape[1]} features, previous centres {previous.shape[1]}"
+        )
+    prev_ids = _check_ids(previous_ids, "previous_ids", previous.shape[0])
+
+    ids = np.full(new.shape[0], -1, dtype=np.int64)
+    if previous.shape[0]:
+        cost = _squared_distances(new, previous)
+        rows, cols = linear_sum_assignment(cost)
+        ids[rows] = prev_ids[cols]
+    unmatched = np.flatnonzero(ids < 0)
+    start = int(prev_ids.max()) + 1 if prev_ids.size else 0
+    ids[unmatched] = start + np.arange(unmatched.size)
+    return ids
+
+
+def relabel(model: FittedModel, ids: Sequence[int]) -> FittedModel:
+    """Give the clusters of a model new segment ids.
+
+    Args:
+        model: a fitted model.
+        ids: one distinct non-negative id per row of ``model.centres`` (e.g. from
+            :func:`match_segment_ids`): ``ids[i]`` is the new id of centre row ``i``.
+
+    Returns:
+        A new :class:`FittedModel`: labels mapped to the new ids (outliers stay
+        :data:`OUTLIER_SEGMENT`), centres reordered by ascending id and ``segment_ids``
+        holding those ids; confidence and everything else unchanged.
+
+    Raises:
+        SegmentationError: wrong number of ids, duplicated or negative ids.
+    """
+    new_ids = _check_ids(ids, "ids", model.k)
+    member = model.labels != OUTLIER_SEGMENT
+    row_of_label = np.searchsorted(model.segment_ids, model.labels[member])
+    labels = np.full(model.labels.shape, OUTLIER_SEGMENT, dtype=np.int64)
+    labels[member] = new_ids[row_of_label]
+    order = np.argsort(new_ids, kind="stable")
+    return dataclasses.replace(
+        model,
+        labels=labels,
+        centres=model.centres[order],
+        confidence=model.confidence,
+        segment_ids=new_ids[order],
+    )
