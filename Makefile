@@ -83,7 +83,7 @@ test-spark: setup java
 	cd $(SPARK_DIR) && $(CURDIR)/$(DBT) build --target spark \
 	  --project-dir $(CURDIR) --profiles-dir $(CURDIR) --target-path $(CURDIR)/$(SPARK_DIR)/target \
 	  --log-path $(CURDIR)/$(SPARK_DIR)/logs --vars '{raw_dir: "$(CURDIR)/$(SPARK_DIR)/raw"}' \
-	  --exclude tag:python
+	  --exclude "tag:python+"
 	SPARK_BUILD_DIR=$(CURDIR)/$(SPARK_DIR) $(BIN)/pytest -q python/tests_spark
 
 clean:

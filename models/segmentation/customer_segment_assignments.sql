@@ -1,0 +1,98 @@
+-- Every eligible customer assigned to the nearest centre of the segmentation in
+-- segment_centroids: customers x k centres, squared Euclidean distance over the
+-- features of the var segmentation_features (the scaled columns of
+-- customer_features_scaled), lowest segment id on an exact tie. Set-based SQL, so
+-- the per-customer work runs on any engine; only the fit needs Python.
+{%- set features = var('segmentation_features') %}
+with
+
+customers as (
+
+    select * from {{ ref('customer_features_scaled') }}
+
+),
+
+centroids as (
+
+    select * from {{ ref('segment_centroids') }}
+
+),
+
+centres as (
+
+    select
+        model_version,
+        segment_id,
+        {%- for feature in features %}
+            max(case when feature_name = '{{ feature }}' then centre end) as {{ feature }}__centre,
+        {%- endfor %}
+        count(*) as features
+    from centroids
+    group by model_version, segment_id
+
+),
+
+differences as (
+
+    select
+        customers.customer_id,
+        customers.as_of_date,
+        centres.model_version,
+        centres.segment_id,
+        {%- for feature in features %}
+            customers.{{ feature }} - centres.{{ feature }}__centre as {{ feature }}__difference,
+        {%- endfor %}
+        centres.features
+    from customers
+    cross join centres
+
+),
+
+distances as (
+
+    select
+        customer_id,
+        as_of_date,
+        model_version,
+        segment_id,
+        -- summed left to right in the order of the var, as the tests' numpy does
+        {%- for feature in features %}
+            {{ "+ " if not loop.first }}{{ feature }}__difference * {{ feature }}__difference
+        {%- endfor %}
+            as squared_distance
+    from differences
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by customer_id
+            order by squared_distance asc, segment_id asc
+        ) as distance_rank
+    from distances
+
+),
+
+final as (
+
+    select
+        -- ids
+        customer_id,
+        segment_id,
+        model_version,
+
+        -- fit
+        squared_distance,
+
+        -- dates
+        as_of_date as assigned_as_of
+
+    from ranked
+    where distance_rank = 1
+
+)
+
+select * from final

@@ -1,0 +1,20 @@
+"""Centres of the chosen segmentation, one row per segment and feature (scaled units)."""
+
+from segmentation.training import TrainingSettings, centroids_table
+
+
+def model(dbt, session):
+    algorithm = dbt.config.get("algorithm")
+    features = dbt.config.get("features")
+    k_range = dbt.config.get("k_range")
+    fixed_k = dbt.config.get("fixed_k")
+    seed = dbt.config.get("seed")
+    silhouette_sample_size = dbt.config.get("silhouette_sample_size")
+    settings = TrainingSettings.from_vars(
+        algorithm, features, k_range, fixed_k, seed, silhouette_sample_size
+    )
+    columns = ", ".join(["customer_id", *settings.features])
+    features = dbt.ref("customer_features_scaled").select(columns)
+    sample = features.join(dbt.ref("segmentation_training_sample"), "customer_id").df()
+    k_selection = dbt.ref("cluster_k_selection").df()
+    return centroids_table(sample, settings, k_selection)

@@ -1,0 +1,280 @@
+"""Train a segmentation on the training sample: the logic behind the dbt Python models
+``cluster_k_selection`` and ``segment_centroids``, which stay a few lines long.
+
+Python only fits, on a bounded sample (``segmentation_training_sample``), and writes the
+parameters back as tables; scoring every customer against the centres is SQL
+(``customer_segment_assignments``), so it runs on any engine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from segmentation.clustering import (
+    ALGORITHMS,
+    SegmentationError,
+    fit_segments,
+    select_k,
+    validate_matrix,
+)
+
+CUSTOMER_ID = "customer_id"
+# Centre-based algorithms: a customer's segment is the nearest centre, which SQL can score.
+CENTRE_BASED = ("kmeans", "minibatch_kmeans", "agglomerative")
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    """What a training run is asked to do (the dbt vars of the segmentation layer).
+
+    Attributes:
+        algorithm: one of :data:`segmentation.clustering.ALGORITHMS`; SQL scoring needs a
+            centre-based one (:data:`CENTRE_BASED`).
+        features: columns of ``customer_features_scaled`` to cluster on, in order.
+        k_values: candidate numbers of segments, ascending.
+        fixed_k: a fixed number of segments (skips the choice), or None.
+        seed: random seed of every fit and sample.
+        silhouette_sample_size: rows of the silhouette sample (silhouette is O(n^2)).
+    """
+
+    algorithm: str
+    features: tuple[str, ...]
+    k_values: tuple[int, ...]
+    fixed_k: int | None
+    seed: int
+    silhouette_sample_size: int
+
+    @classmethod
+    def from_vars(
+        cls,
+        algorithm: Any,
+        features: Any,
+        k_range: Any,
+        fixed_k: Any,
+        seed: Any,
+        silhouette_sample_size: Any,
+    ) -> TrainingSettings:
+        """Settings from the values of the dbt vars, checked, with errors naming the var.
+
+        Args:
+            algorithm: var ``segmentation_algorithm``.
+            features: var ``segmentation_features``, a non-empty list of column names.
+            k_range: var ``segmentation_k_range``, ``[lowest, highest]`` (both included).
+            fixed_k: var ``segmentation_k``, an integer or None.
+            seed: var ``random_seed``.
+            silhouette_sample_size: var ``silhouette_sample_size``.
+
+        Raises:
+            SegmentationError: a var of the wrong type or out of range.
+        """
+        if algorithm not in ALGORITHMS:
+            raise SegmentationError(
+                f"var segmentation_algorithm is {algorithm!r}; accepted: {', '.join(ALGORITHMS)}"
+            )
+        if algorithm not in CENTRE_BASED:
+            raise SegmentationError(
+                f"var segmentation_algorithm is {algorithm!r}: the SQL scoring of every "
+                f"customer needs a centre-based algorithm ({', '.join(CENTRE_BASED)})"
+            )
+        if (
+            not isinstance(features, Sequence)
+            or isinstance(features, str)
+            or not features
+            or not all(isinstance(name, str) for name in features)
+        ):
+            raise SegmentationError(
+                f"var segmentation_features must be a non-empty list of column names, "
+                f"got {features!r}"
+            )
+        if len(set(features)) != len(features):
+            raise SegmentationError(f"var segmentation_features repeats a column: {features!r}")
+        if (
+            not isinstance(k_range, Sequence)
+            or len(k_range) != 2
+            or not all(_is_int(value) for value in k_range)
+            or not 2 <= k_range[0] <= k_range[1]
+        ):
+            raise SegmentationError(
+                f"var segmentation_k_range must be [lowest, highest] with 2 <= lowest <= "
+                f"highest, got {k_range!r}"
+            )
+        if fixed_k is not None and (not _is_int(fixed_k) or fixed_k < 2):
+            raise SegmentationError(
+                f"var segmentation_k must be null or an integer >= 2, got {fixed_k!r}"
+            )
+        if not _is_int(seed):
+            raise SegmentationError(f"var random_seed must be an integer, got {seed!r}")
+        if not _is_int(silhouette_sample_size) or silhouette_sample_size < 2:
+            raise SegmentationError(
+                "var silhouette_sample_size must be an integer >= 2, "
+                f"got {silhouette_sample_size!r}"
+            )
+        return cls(
+            algorithm=algorithm,
+            features=tuple(features),
+            k_values=tuple(range(k_range[0], k_range[1] + 1)),
+            fixed_k=fixed_k,
+            seed=seed,
+            silhouette_sample_size=silhouette_sample_size,
+        )
+
+    @property
+    def largest_k(self) -> int:
+        return self.fixed_k if self.fixed_k is not None else max(self.k_values)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """The training sample as a matrix: rows sorted by customer id, so row order (and
+    with it every fit) does not depend on the order the warehouse returned."""
+
+    customer_ids: np.ndarray
+    matrix: np.ndarray
+    fingerprint: str
+
+
+def training_data(sample: pd.DataFrame, settings: TrainingSettings) -> TrainingData:
+    """Check the sample and turn it into a matrix with a fingerprint.
+
+    Args:
+        sample: one row per customer: ``customer_id`` and the columns of
+            ``settings.features`` (other columns are ignored).
+
+    Raises:
+        SegmentationError: missing ``customer_id`` or feature columns, duplicated ids,
+            nulls, non-finite or constant features, fewer customers than the largest k.
+    """
+    if CUSTOMER_ID not in sample.columns:
+        raise SegmentationError("the training sample has no customer_id column")
+    ordered = sample.sort_values(CUSTOMER_ID, kind="stable").reset_index(drop=True)
+    ids = ordered[CUSTOMER_ID].astype(str).to_numpy()
+    if len(np.unique(ids)) != len(ids):
+        raise SegmentationError("the training sample has duplicated customer_id values")
+    matrix = validate_matrix(ordered, settings.features, min_rows=settings.largest_k)
+    digest = hashlib.sha256()
+    digest.update("\n".join(ids).encode())
+    digest.update(",".join(settings.features).encode())
+    digest.update(np.ascontiguousarray(matrix).tobytes())
+    return TrainingData(ids, matrix, digest.hexdigest()[:16])
+
+
+def model_version(data: TrainingData, settings: TrainingSettings) -> str:
+    """A version id that is the same exactly when the training data and settings are:
+    ``m`` + 12 hex digits of a SHA-256 over the data fingerprint and the settings."""
+    payload = json.dumps({"data": data.fingerprint, **asdict(settings)}, sort_keys=True)
+    return "m" + hashlib.sha256(payload.encode()).hexdigest()[:12]
+
+
+K_SELECTION_COLUMNS = (
+    "model_version",
+    "k",
+    "silhouette",
+    "davies_bouldin",
+    "calinski_harabasz",
+    "inertia",
+    "is_chosen",
+    "selection_rule",
+    "algorithm",
+    "training_rows",
+    "silhouette_sample_rows",
+    "data_fingerprint",
+)
+
+
+def k_selection_table(sample: pd.DataFrame, settings: TrainingSettings) -> pd.DataFrame:
+    """Fit every candidate k on the sample and record its quality metrics.
+
+    Returns:
+        One row per k (columns :data:`K_SELECTION_COLUMNS`): silhouette (on a seeded
+        sample of at most ``silhouette_sample_size`` rows), Davies-Bouldin,
+        Calinski-Harabasz and inertia; ``is_chosen`` marks the chosen k and
+        ``selection_rule`` says which rule chose it (highest silhouette, the smaller k
+        within 0.01 of the best; or fixed by the var ``segmentation_k``).
+    """
+    data = training_data(sample, settings)
+    selection = select_k(
+        data.matrix,
+        settings.k_values,
+        settings.algorithm,
+        settings.seed,
+        fixed_k=settings.fixed_k,
+        silhouette_sample_size=settings.silhouette_sample_size,
+    )
+    table = selection.metrics.copy()
+    table["model_version"] = model_version(data, settings)
+    table["is_chosen"] = table["k"] == selection.chosen_k
+    table["selection_rule"] = selection.rule
+    table["algorithm"] = selection.algorithm
+    table["training_rows"] = len(data.customer_ids)
+    table["silhouette_sample_rows"] = min(settings.silhouette_sample_size, len(data.customer_ids))
+    table["data_fingerprint"] = data.fingerprint
+    return table[list(K_SELECTION_COLUMNS)]
+
+
+CENTROID_COLUMNS = (
+    "model_version",
+    "segment_id",
+    "feature_name",
+    "feature_position",
+    "centre",
+    "training_customers",
+    "algorithm",
+    "k",
+)
+
+
+def chosen_k(k_selection: pd.DataFrame) -> tuple[str, int]:
+    """The model version and k marked ``is_chosen`` in a k-selection table."""
+    chosen = k_selection[k_selection["is_chosen"].astype(bool)]
+    if len(chosen) != 1 or chosen["model_version"].nunique() != 1:
+        raise SegmentationError(
+            f"cluster_k_selection must mark exactly one chosen k, found {len(chosen)}"
+        )
+    return str(chosen["model_version"].iloc[0]), int(chosen["k"].iloc[0])
+
+
+def centroids_table(
+    sample: pd.DataFrame, settings: TrainingSettings, k_selection: pd.DataFrame
+) -> pd.DataFrame:
+    """Fit the chosen k on the sample and return its centres, one row per segment and
+    feature (columns :data:`CENTROID_COLUMNS`), in the scaled feature space.
+
+    Segment ids are the canonical order of :func:`segmentation.clustering.fit_segments`
+    (0 is the largest segment of the sample). The model version must be the one the
+    k-selection table was computed for (same data and settings), or this raises.
+    """
+    data = training_data(sample, settings)
+    version, k = chosen_k(k_selection)
+    if version != model_version(data, settings):
+        raise SegmentationError(
+            f"cluster_k_selection is for model version {version}, but the training sample "
+            f"and vars give {model_version(data, settings)}: rebuild cluster_k_selection"
+        )
+    model = fit_segments(data.matrix, settings.algorithm, k, settings.seed)
+    sizes = np.bincount(model.labels, minlength=model.k)
+    rows = [
+        {
+            "model_version": version,
+            "segment_id": int(segment_id),
+            "feature_name": feature,
+            "feature_position": position + 1,
+            "centre": float(model.centres[row, position]),
+            "training_customers": int(sizes[row]),
+            "algorithm": model.algorithm,
+            "k": model.k,
+        }
+        for row, segment_id in enumerate(model.segment_ids)
+        for position, feature in enumerate(settings.features)
+    ]
+    return pd.DataFrame(rows, columns=list(CENTROID_COLUMNS))

@@ -1,0 +1,118 @@
+"""End to end: the segmentation layer of the small build, checked against scikit-learn
+run here, independently of the package, on the same training sample."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from dbt_runner import PROJECT_DIR
+from sklearn.cluster import KMeans
+from sklearn.metrics import silhouette_score
+
+# the package's k-means settings (segmentation.clustering), restated on purpose
+N_INIT = 10
+
+
+@pytest.fixture(scope="module")
+def con(small_build):
+    with small_build.connect() as connection:
+        yield connection
+
+
+@pytest.fixture(scope="module")
+def settings() -> dict:
+    return yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+
+
+def frame(con, sql: str) -> pd.DataFrame:
+    return con.execute(sql).df()
+
+
+@pytest.fixture(scope="module")
+def reference(con, settings):
+    """scikit-learn's KMeans on the training sample, with the chosen k and the seed."""
+    features = settings["segmentation_features"]
+    sample = frame(
+        con,
+        f"select customer_id, {', '.join(features)} from customer_features_scaled "
+        "where customer_id in (select customer_id from segmentation_training_sample) "
+        "order by customer_id",
+    )
+    chosen = frame(con, "select k from cluster_k_selection where is_chosen")["k"]
+    assert len(chosen) == 1
+    kmeans = KMeans(
+        n_clusters=int(chosen[0]), n_init=N_INIT, random_state=settings["random_seed"]
+    ).fit(sample[features].to_numpy())
+    return kmeans, sample, features
+
+
+def centres_by_segment(con, features) -> pd.DataFrame:
+    long = frame(con, "select segment_id, feature_name, centre from segment_centroids")
+    return long.pivot(index="segment_id", columns="feature_name", values="centre")[features]
+
+
+def test_training_sample_is_bounded_and_seeded(con, settings) -> None:
+    customers = frame(con, "select count(*) as n from customer_features_scaled")["n"][0]
+    sample = frame(con, "select count(*) as n from segmentation_training_sample")["n"][0]
+    assert sample == min(customers, settings["training_sample_size"])
+
+
+def test_centroids_equal_scikit_learn_kmeans(con, reference) -> None:
+    kmeans, _, features = reference
+    ours = centres_by_segment(con, features)
+    theirs = kmeans.cluster_centers_
+    assert len(ours) == len(theirs)
+    # each of our centres is one of scikit-learn's (ids are only a relabelling)
+    for _, centre in ours.iterrows():
+        gaps = np.abs(theirs - centre.to_numpy()).max(axis=1)
+        assert gaps.min() <= 1e-9 * max(1.0, np.abs(centre).max()), gaps.min()
+
+
+def test_sql_scoring_equals_scikit_learn_predict_for_every_customer(con, reference) -> None:
+    kmeans, _, features = reference
+    ours = centres_by_segment(con, features)
+    customers = frame(
+        con, f"select customer_id, {', '.join(features)} from customer_features_scaled"
+    )
+    predicted = kmeans.predict(customers[features].to_numpy())
+    # scikit-learn's cluster i is our segment whose centre is nearest to it
+    to_segment = {
+        i: int(ours.index[np.abs(ours.to_numpy() - centre).max(axis=1).argmin()])
+        for i, centre in enumerate(kmeans.cluster_centers_)
+    }
+    expected = pd.Series([to_segment[label] for label in predicted], index=customers["customer_id"])
+    assigned = frame(
+        con, "select customer_id, segment_id, squared_distance from customer_segment_assignments"
+    ).set_index("customer_id")
+    assert set(assigned.index) == set(expected.index)
+    assigned = assigned.loc[expected.index]
+    differ = assigned["segment_id"].to_numpy() != expected.to_numpy()
+    # a difference is allowed only on an exact tie: both centres equally near
+    x = customers[features].to_numpy()
+    distances = ((x[:, None, :] - ours.to_numpy()[None, :, :]) ** 2).sum(axis=2)
+    best = np.sort(distances, axis=1)
+    ties = np.isclose(best[:, 0], best[:, 1], rtol=1e-12, atol=0)
+    assert not (differ & ~ties).any(), f"{int((differ & ~ties).sum())} customers differ"
+    # and the recorded distance is the distance to the assigned centre
+    column = {segment: i for i, segment in enumerate(ours.index)}
+    own = distances[np.arange(len(x)), assigned["segment_id"].map(column).to_numpy()]
+    assert np.allclose(assigned["squared_distance"].to_numpy(), own, rtol=1e-12, atol=1e-12)
+
+
+def test_k_selection_records_the_metrics_and_the_rule(con, reference, settings) -> None:
+    kmeans, sample, features = reference
+    table = frame(con, "select * from cluster_k_selection order by k")
+    low, high = settings["segmentation_k_range"]
+    assert table["k"].tolist() == list(range(low, high + 1))
+    chosen = table[table["is_chosen"]].iloc[0]
+    # the rule: highest silhouette, the smallest k within 0.01 of it
+    best = table["silhouette"].max()
+    assert chosen["k"] == table.loc[table["silhouette"] >= best - 0.01, "k"].min()
+    assert "silhouette" in chosen["selection_rule"]
+    # the training sample is smaller than the silhouette sample here: exact silhouette
+    assert chosen["silhouette_sample_rows"] == len(sample)
+    expected = silhouette_score(sample[features].to_numpy(), kmeans.labels_)
+    assert abs(chosen["silhouette"] - expected) <= 1e-9
+    assert abs(chosen["inertia"] - kmeans.inertia_) <= 1e-6 * kmeans.inertia_

@@ -1,0 +1,125 @@
+"""The training logic behind the segmentation Python models, on small planted data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from segmentation.clustering import SegmentationError
+from segmentation.training import (
+    TrainingSettings,
+    centroids_table,
+    k_selection_table,
+    model_version,
+    training_data,
+)
+from sklearn.datasets import make_blobs
+from sklearn.metrics import adjusted_rand_score
+
+FEATURES = ["a_z", "b_z", "c_z"]
+
+
+def settings(**changes) -> TrainingSettings:
+    values = {
+        "algorithm": "kmeans",
+        "features": FEATURES,
+        "k_range": [2, 6],
+        "fixed_k": None,
+        "seed": 42,
+        "silhouette_sample_size": 10_000,
+    }
+    values.update(changes)
+    return TrainingSettings.from_vars(**values)
+
+
+@pytest.fixture(scope="module")
+def planted() -> tuple[pd.DataFrame, np.ndarray]:
+    x, truth = make_blobs(n_samples=600, centers=4, n_features=3, cluster_std=0.6, random_state=3)
+    sample = pd.DataFrame(x, columns=FEATURES)
+    sample.insert(0, "customer_id", [f"C{i:05d}" for i in range(len(sample))])
+    return sample, truth
+
+
+def test_k_selection_finds_the_planted_k_and_centroids_recover_the_blobs(planted) -> None:
+    sample, truth = planted
+    table = k_selection_table(sample, settings())
+    assert table["k"].tolist() == [2, 3, 4, 5, 6]
+    assert table.loc[table["is_chosen"], "k"].tolist() == [4]
+    assert table["model_version"].nunique() == 1
+    centroids = centroids_table(sample, settings(), table)
+    centres = centroids.pivot(index="segment_id", columns="feature_name", values="centre")
+    x = sample[FEATURES].to_numpy()
+    nearest = ((x[:, None, :] - centres[FEATURES].to_numpy()[None]) ** 2).sum(axis=2).argmin(1)
+    assert adjusted_rand_score(truth, nearest) > 0.99
+    # segment 0 is the largest in the sample
+    sizes = centroids.groupby("segment_id")["training_customers"].first()
+    assert sizes.is_monotonic_decreasing
+
+
+def test_same_data_in_another_row_order_gives_the_same_version_and_tables(planted) -> None:
+    sample, _ = planted
+    shuffled = sample.sample(frac=1.0, random_state=9)
+    first = k_selection_table(sample, settings())
+    second = k_selection_table(shuffled, settings())
+    pd.testing.assert_frame_equal(first, second, check_exact=True)
+    pd.testing.assert_frame_equal(
+        centroids_table(sample, settings(), first),
+        centroids_table(shuffled, settings(), second),
+        check_exact=True,
+    )
+
+
+def test_the_version_changes_with_the_data_and_with_the_settings(planted) -> None:
+    sample, _ = planted
+    base = model_version(training_data(sample, settings()), settings())
+    changed = sample.copy()
+    changed.loc[0, "a_z"] += 1e-9
+    assert model_version(training_data(changed, settings()), settings()) != base
+    assert model_version(training_data(sample, settings(seed=7)), settings(seed=7)) != base
+
+
+def test_fixed_k_is_recorded_as_the_rule(planted) -> None:
+    sample, _ = planted
+    table = k_selection_table(sample, settings(fixed_k=3))
+    assert table["k"].tolist() == [3]
+    assert table["selection_rule"].tolist() == ["fixed by var"]
+
+
+def test_centroids_refuse_a_k_selection_of_other_data(planted) -> None:
+    sample, _ = planted
+    table = k_selection_table(sample, settings())
+    with pytest.raises(SegmentationError, match="rebuild cluster_k_selection"):
+        centroids_table(sample.iloc[:-1], settings(), table)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"algorithm": "kmeanz"}, "segmentation_algorithm is 'kmeanz'; accepted"),
+        ({"algorithm": "gmm"}, "needs a centre-based algorithm"),
+        ({"features": []}, "segmentation_features must be a non-empty list"),
+        ({"features": "a_z"}, "segmentation_features must be a non-empty list"),
+        ({"features": ["a_z", "a_z"]}, "repeats a column"),
+        ({"k_range": [1, 4]}, "segmentation_k_range must be"),
+        ({"k_range": [5, 3]}, "segmentation_k_range must be"),
+        ({"fixed_k": 1}, "segmentation_k must be null or an integer >= 2"),
+        ({"seed": "42"}, "random_seed must be an integer"),
+        ({"silhouette_sample_size": 1}, "silhouette_sample_size must be an integer >= 2"),
+    ],
+)
+def test_bad_vars_name_the_var(changes, message) -> None:
+    with pytest.raises(SegmentationError, match=message):
+        settings(**changes)
+
+
+def test_bad_samples_name_the_problem(planted) -> None:
+    sample, _ = planted
+    with pytest.raises(SegmentationError, match="no customer_id"):
+        training_data(sample.drop(columns="customer_id"), settings())
+    with pytest.raises(SegmentationError, match="duplicated customer_id"):
+        training_data(pd.concat([sample, sample.iloc[:1]]), settings())
+    with pytest.raises(SegmentationError, match="b_z"):
+        training_data(sample.drop(columns="b_z"), settings())
+    too_few = sample.iloc[:5]
+    with pytest.raises(SegmentationError, match="5"):
+        training_data(too_few, settings())
