@@ -75,16 +75,26 @@ java:
 	@java -version 2>&1 | head -1
 
 SPARK_DIR ?= build/spark
-# The SQL layer on Apache Spark, from a scratch folder: the local Hive catalog
-# (metastore_db/, spark-warehouse/) allows one process at a time.
+SPARK_ABS = $(CURDIR)/$(SPARK_DIR)
+# The SQL layer on Apache Spark, from a scratch folder (the local Hive catalog,
+# metastore_db/ and spark-warehouse/, allows one process at a time):
+#  1. DuckDB builds the same generated data (everything, Python models included);
+#  2. its fitted segmentation is exported to Parquet;
+#  3. Spark builds every SQL model, scoring customers with the exported centres;
+#  4. pytest compares every table Spark wrote with DuckDB's.
 test-spark: setup java
 	rm -rf $(SPARK_DIR) && mkdir -p $(SPARK_DIR)
-	$(BIN)/python -m segmentation.generate --customers 2000 --seed 7 --out $(CURDIR)/$(SPARK_DIR)/raw
+	$(BIN)/python -m segmentation.generate --customers 2000 --seed 7 --out $(SPARK_ABS)/raw
+	SEGMENTATION_DUCKDB_PATH=$(SPARK_ABS)/duckdb.duckdb $(DBT) build \
+	  --target-path $(SPARK_ABS)/duckdb-target --log-path $(SPARK_ABS)/duckdb-logs \
+	  --vars '{raw_dir: "$(SPARK_ABS)/raw"}'
+	$(BIN)/python -m segmentation.model_export --warehouse $(SPARK_ABS)/duckdb.duckdb \
+	  --out $(SPARK_ABS)/export
 	cd $(SPARK_DIR) && $(CURDIR)/$(DBT) build --target spark \
-	  --project-dir $(CURDIR) --profiles-dir $(CURDIR) --target-path $(CURDIR)/$(SPARK_DIR)/target \
-	  --log-path $(CURDIR)/$(SPARK_DIR)/logs --vars '{raw_dir: "$(CURDIR)/$(SPARK_DIR)/raw"}' \
-	  --exclude "tag:python+"
-	SPARK_BUILD_DIR=$(CURDIR)/$(SPARK_DIR) $(BIN)/pytest -q python/tests_spark
+	  --project-dir $(CURDIR) --profiles-dir $(CURDIR) --target-path $(SPARK_ABS)/target \
+	  --log-path $(SPARK_ABS)/logs --exclude tag:python \
+	  --vars '{raw_dir: "$(SPARK_ABS)/raw", scoring_centroids_path: "$(SPARK_ABS)/export/segment_centroids.parquet"}'
+	SPARK_BUILD_DIR=$(SPARK_ABS) $(BIN)/pytest -q python/tests_spark
 
 clean:
 	rm -rf target data logs build segmentation.duckdb

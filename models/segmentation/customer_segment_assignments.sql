@@ -3,6 +3,9 @@
 -- features of the var segmentation_features (the scaled columns of
 -- customer_features_scaled), lowest segment id on an exact tie. Set-based SQL, so
 -- the per-customer work runs on any engine; only the fit needs Python.
+-- With the var scoring_centroids_path the centres come from a Parquet export of
+-- segment_centroids instead (how the Spark build scores: it runs no Python).
+-- depends_on: {{ ref('segment_centroids') }}
 {%- set features = var('segmentation_features') %}
 with
 
@@ -14,7 +17,11 @@ customers as (
 
 centroids as (
 
-    select * from {{ ref('segment_centroids') }}
+    {%- if var('scoring_centroids_path') is not none %}
+        select * from {{ parquet_relation(var('scoring_centroids_path')) }}
+    {%- else %}
+        select * from {{ ref('segment_centroids') }}
+    {%- endif %}
 
 ),
 

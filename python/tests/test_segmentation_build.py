@@ -3,11 +3,14 @@ run here, independently of the package, on the same training sample."""
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from dbt_runner import PROJECT_DIR
+from dbt_runner import PROJECT_DIR, run_dbt
+from segmentation.model_export import export_model
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 
@@ -116,3 +119,38 @@ def test_k_selection_records_the_metrics_and_the_rule(con, reference, settings) 
     expected = silhouette_score(sample[features].to_numpy(), kmeans.labels_)
     assert abs(chosen["silhouette"] - expected) <= 1e-9
     assert abs(chosen["inertia"] - kmeans.inertia_) <= 1e-6 * kmeans.inertia_
+
+
+def test_scoring_with_an_exported_model_gives_the_same_assignments(
+    small_build, small_raw, tmp_path
+) -> None:
+    exported = export_model(small_build.warehouse, tmp_path / "export")
+    assert [path.name for path in exported] == [
+        "segment_centroids.parquet",
+        "customer_scaling_parameters.parquet",
+    ]
+    # score a copy of the warehouse from the Parquet export, as the Spark build does
+    workdir = tmp_path / "rescore"
+    workdir.mkdir()
+    shutil.copy(small_build.warehouse, workdir / "warehouse.duckdb")
+    run = run_dbt(
+        ["run", "--select", "customer_segment_assignments"],
+        workdir,
+        {
+            "raw_dir": str(small_raw),
+            "scoring_centroids_path": str(tmp_path / "export" / "segment_centroids.parquet"),
+        },
+    )
+    assert run.returncode == 0, run.output[-4000:]
+    compiled = next((workdir / "target" / "run").rglob("customer_segment_assignments.sql"))
+    assert "read_parquet(" in compiled.read_text()
+    query = "select * from customer_segment_assignments order by customer_id"
+    with small_build.connect() as original, run.connect() as rescored:
+        pd.testing.assert_frame_equal(
+            original.execute(query).df(), rescored.execute(query).df(), check_exact=True
+        )
+
+
+def test_export_of_a_missing_warehouse_says_so(tmp_path) -> None:
+    with pytest.raises(SystemExit, match="no warehouse file"):
+        export_model(tmp_path / "nowhere.duckdb", tmp_path / "export")

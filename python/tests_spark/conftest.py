@@ -1,8 +1,8 @@
 """Tests that compare a finished Spark build (``make test-spark``) with DuckDB.
 
-They run only from ``make test-spark``, after ``dbt build --target spark``; the folder
-of that build comes in the environment variable SPARK_BUILD_DIR. Without it they fail:
-nothing here is skipped.
+They run only from ``make test-spark``, after the DuckDB build (``duckdb.duckdb``) and
+the Spark build of the same data in one folder, which comes in the environment variable
+SPARK_BUILD_DIR. Without it they fail: nothing here is skipped.
 """
 
 from __future__ import annotations
@@ -24,4 +24,5 @@ def spark_build() -> Path:
     assert folder, "SPARK_BUILD_DIR is not set: run these tests with make test-spark"
     path = Path(folder)
     assert (path / "spark-warehouse").is_dir(), f"no Spark build in {path}: run make test-spark"
+    assert (path / "duckdb.duckdb").is_file(), f"no DuckDB build in {path}: run make test-spark"
     return path
