@@ -1,9 +1,11 @@
-"""Quality metrics of every candidate number of segments, and the chosen one."""
+"""Quality metrics of every candidate number of segments, and the chosen one.
+Incremental: the metrics of every model version stay."""
 
 from segmentation.training import TrainingSettings, k_selection_table
 
 
 def model(dbt, session):
+    dbt.config(materialized="incremental", unique_key="model_version")
     algorithm = dbt.config.get("algorithm")
     features = dbt.config.get("features")
     k_range = dbt.config.get("k_range")

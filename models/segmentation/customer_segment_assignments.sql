@@ -3,8 +3,10 @@
 -- features of the var segmentation_features (the scaled columns of
 -- customer_features_scaled), lowest segment id on an exact tie. Set-based SQL, so
 -- the per-customer work runs on any engine; only the fit needs Python.
--- With the var scoring_centroids_path the centres come from a Parquet export of
--- segment_centroids instead (how the Spark build scores: it runs no Python).
+-- segment_centroids keeps every model version: the latest is scored unless the var
+-- segmentation_model_version pins another. With the var scoring_centroids_path the
+-- centres come from a Parquet export of segment_centroids instead (how the Spark
+-- build scores: it runs no Python).
 -- depends_on: {{ ref('segment_centroids') }}
 {%- set features = var('segmentation_features') %}
 with
@@ -15,13 +17,44 @@ customers as (
 
 ),
 
-centroids as (
+stored_centroids as (
 
     {%- if var('scoring_centroids_path') is not none %}
         select * from {{ parquet_relation(var('scoring_centroids_path')) }}
     {%- else %}
         select * from {{ ref('segment_centroids') }}
     {%- endif %}
+
+),
+
+-- the var segmentation_model_version pins a version (roll back); by default the
+-- latest one
+latest_version as (
+
+    select max(version_number) as version_number from stored_centroids
+
+),
+
+scored_version as (
+
+    select distinct stored_centroids.model_version
+    from stored_centroids
+    cross join latest_version
+    where
+        {%- if var('segmentation_model_version') is not none %}
+            stored_centroids.model_version = '{{ var("segmentation_model_version") }}'
+        {%- else %}
+            stored_centroids.version_number = latest_version.version_number
+        {%- endif %}
+
+),
+
+centroids as (
+
+    select stored_centroids.*
+    from stored_centroids
+    inner join scored_version
+        on stored_centroids.model_version = scored_version.model_version
 
 ),
 

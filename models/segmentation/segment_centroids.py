@@ -1,9 +1,11 @@
-"""Centres of the chosen segmentation, one row per segment and feature (scaled units)."""
+"""Centres of the chosen segmentation, one row per segment and feature (scaled units).
+Incremental: every model version stays, so a retrain can keep segment ids stable."""
 
 from segmentation.training import TrainingSettings, centroids_table
 
 
 def model(dbt, session):
+    dbt.config(materialized="incremental", unique_key="model_version")
     algorithm = dbt.config.get("algorithm")
     features = dbt.config.get("features")
     k_range = dbt.config.get("k_range")
@@ -17,4 +19,5 @@ def model(dbt, session):
     features = dbt.ref("customer_features_scaled").select(columns)
     sample = features.join(dbt.ref("segmentation_training_sample"), "customer_id").df()
     k_selection = dbt.ref("cluster_k_selection").df()
-    return centroids_table(sample, settings, k_selection)
+    history = session.sql(f"select * from {dbt.this}").df() if dbt.is_incremental else None
+    return centroids_table(sample, settings, k_selection, history)

@@ -21,6 +21,8 @@ from segmentation.clustering import (
     ALGORITHMS,
     SegmentationError,
     fit_segments,
+    match_segment_ids,
+    relabel,
     select_k,
     validate_matrix,
 )
@@ -224,6 +226,8 @@ def k_selection_table(sample: pd.DataFrame, settings: TrainingSettings) -> pd.Da
 
 CENTROID_COLUMNS = (
     "model_version",
+    "version_number",
+    "previous_model_version",
     "segment_id",
     "feature_name",
     "feature_position",
@@ -245,36 +249,95 @@ def chosen_k(k_selection: pd.DataFrame) -> tuple[str, int]:
 
 
 def centroids_table(
-    sample: pd.DataFrame, settings: TrainingSettings, k_selection: pd.DataFrame
+    sample: pd.DataFrame,
+    settings: TrainingSettings,
+    k_selection: pd.DataFrame,
+    history: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Fit the chosen k on the sample and return its centres, one row per segment and
     feature (columns :data:`CENTROID_COLUMNS`), in the scaled feature space.
 
-    Segment ids are the canonical order of :func:`segmentation.clustering.fit_segments`
-    (0 is the largest segment of the sample). The model version must be the one the
-    k-selection table was computed for (same data and settings), or this raises.
+    Args:
+        sample: the training sample (``customer_id`` and the feature columns).
+        settings: the training settings.
+        k_selection: k-selection rows (:func:`k_selection_table`), possibly of several
+            versions; the rows of this sample's and settings' version must be there.
+        history: the centres stored by earlier builds (every version, as returned
+            before), or None on a first build.
+
+    Returns:
+        * When ``history`` already holds this model version: those rows, unchanged (a
+          rebuild on the same data and settings changes nothing).
+        * Otherwise the new version's centres, numbered ``version_number`` = the highest
+          stored number + 1. Segment ids are stable across retrains: the new clusters
+          are matched one-to-one to the centres of the latest stored version with the
+          same features (optimal assignment, least total squared distance), so a
+          segment keeps its id while its behaviour has not moved; extra clusters get
+          new ids. Without such a version the ids follow segment size (0 = largest).
     """
     data = training_data(sample, settings)
-    version, k = chosen_k(k_selection)
-    if version != model_version(data, settings):
+    version = model_version(data, settings)
+    this_version = k_selection[k_selection["model_version"] == version]
+    if this_version.empty:
         raise SegmentationError(
-            f"cluster_k_selection is for model version {version}, but the training sample "
-            f"and vars give {model_version(data, settings)}: rebuild cluster_k_selection"
+            f"cluster_k_selection has no rows for model version {version}, the version of "
+            "this training sample and these vars: rebuild cluster_k_selection"
         )
+    _, k = chosen_k(this_version)
+    history = _checked_history(history)
+    if (history["model_version"] == version).any():
+        stored = history.loc[history["model_version"] == version, list(CENTROID_COLUMNS)]
+        return stored.sort_values(["segment_id", "feature_position"]).reset_index(drop=True)
+
     model = fit_segments(data.matrix, settings.algorithm, k, settings.seed)
-    sizes = np.bincount(model.labels, minlength=model.k)
+    previous_version = None
+    comparable = history[history["feature_list"] == ",".join(settings.features)]
+    if len(comparable):
+        latest = comparable["version_number"].max()
+        previous = comparable[comparable["version_number"] == latest]
+        previous_version = str(previous["model_version"].iloc[0])
+        centres = previous.pivot(index="segment_id", columns="feature_name", values="centre")
+        centres = centres[list(settings.features)]
+        ids = match_segment_ids(model.centres, centres.to_numpy(), centres.index.to_numpy())
+        model = relabel(model, ids)
+    version_number = int(history["version_number"].max()) + 1 if len(history) else 1
+    sizes = {int(i): int((model.labels == i).sum()) for i in model.segment_ids}
     rows = [
         {
             "model_version": version,
+            "version_number": version_number,
+            "previous_model_version": previous_version,
             "segment_id": int(segment_id),
             "feature_name": feature,
             "feature_position": position + 1,
             "centre": float(model.centres[row, position]),
-            "training_customers": int(sizes[row]),
+            "training_customers": sizes[int(segment_id)],
             "algorithm": model.algorithm,
             "k": model.k,
         }
         for row, segment_id in enumerate(model.segment_ids)
         for position, feature in enumerate(settings.features)
     ]
-    return pd.DataFrame(rows, columns=list(CENTROID_COLUMNS))
+    table = pd.DataFrame(rows, columns=list(CENTROID_COLUMNS))
+    # text even when every value is null (a first version), so the stored column is text
+    table["previous_model_version"] = table["previous_model_version"].astype("string")
+    return table
+
+
+def _checked_history(history: pd.DataFrame | None) -> pd.DataFrame:
+    """Stored centres with a ``feature_list`` column (features joined by commas, in
+    position order) per model version; an empty frame when there is no history."""
+    if history is None or len(history) == 0:
+        return pd.DataFrame(columns=[*CENTROID_COLUMNS, "feature_list"])
+    missing = [column for column in CENTROID_COLUMNS if column not in history.columns]
+    if missing:
+        raise SegmentationError(
+            f"the stored segment_centroids lack columns {missing}: rebuild it with "
+            "dbt build --full-refresh --select segment_centroids"
+        )
+    history = history[list(CENTROID_COLUMNS)].copy()
+    ordered = history.sort_values(["model_version", "feature_position"])
+    features = ordered.drop_duplicates(["model_version", "feature_position"])
+    lists = features.groupby("model_version")["feature_name"].agg(",".join)
+    history["feature_list"] = history["model_version"].map(lists)
+    return history

@@ -3,6 +3,7 @@ run here, independently of the package, on the same training sample."""
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import numpy as np
@@ -154,3 +155,56 @@ def test_scoring_with_an_exported_model_gives_the_same_assignments(
 def test_export_of_a_missing_warehouse_says_so(tmp_path) -> None:
     with pytest.raises(SystemExit, match="no warehouse file"):
         export_model(tmp_path / "nowhere.duckdb", tmp_path / "export")
+
+
+def test_retrain_with_another_seed_keeps_ids_and_a_pinned_version_rolls_back(
+    small_build, small_raw, tmp_path, settings
+) -> None:
+    query = "select customer_id, segment_id, model_version from customer_segment_assignments"
+    with small_build.connect() as original:
+        before = original.execute(query).df().set_index("customer_id").sort_index()
+    workdir = tmp_path / "retrain"
+    workdir.mkdir()
+    shutil.copy(small_build.warehouse, workdir / "warehouse.duckdb")
+    seed = settings["random_seed"] + 1
+    retrain = run_dbt(
+        ["build", "--select", "segmentation"],
+        workdir,
+        {"raw_dir": str(small_raw), "random_seed": seed},
+    )
+    assert retrain.returncode == 0, retrain.output[-4000:]
+    with retrain.connect() as con:
+        versions = frame(
+            con, "select distinct model_version, version_number from segment_centroids"
+        )
+        after = con.execute(query).df().set_index("customer_id").sort_index()
+    assert sorted(versions["version_number"]) == [1, 2]
+    assert (after["model_version"] != before["model_version"]).all()
+    # the same customers keep their segment id (the training sample is every customer)
+    assert list(after.index) == list(before.index)
+    assert (after["segment_id"] == before["segment_id"]).mean() > 0.99
+
+    version_1 = before["model_version"].iloc[0]
+    pinned = run_dbt(
+        ["build", "--select", "customer_segment_assignments"],
+        workdir,
+        {"raw_dir": str(small_raw), "random_seed": seed, "segmentation_model_version": version_1},
+    )
+    assert pinned.returncode == 0, pinned.output[-4000:]
+    with pinned.connect() as con:
+        rolled_back = con.execute(query).df().set_index("customer_id").sort_index()
+    pd.testing.assert_frame_equal(rolled_back, before, check_exact=True)
+
+
+def test_a_pinned_version_that_does_not_exist_fails_the_build(small_build, small_raw, tmp_path):
+    workdir = tmp_path / "unknown"
+    workdir.mkdir()
+    shutil.copy(small_build.warehouse, workdir / "warehouse.duckdb")
+    run = run_dbt(
+        ["build", "--select", "customer_segment_assignments assert_every_customer_is_assigned"],
+        workdir,
+        {"raw_dir": str(small_raw), "segmentation_model_version": "m000000000000"},
+    )
+    assert run.returncode != 0
+    # every customer is reported as unassigned
+    assert re.search(r"FAIL \d+ assert_every_customer_is_assigned", run.output), run.output[-3000:]

@@ -88,7 +88,7 @@ def test_fixed_k_is_recorded_as_the_rule(planted) -> None:
 def test_centroids_refuse_a_k_selection_of_other_data(planted) -> None:
     sample, _ = planted
     table = k_selection_table(sample, settings())
-    with pytest.raises(SegmentationError, match="rebuild cluster_k_selection"):
+    with pytest.raises(SegmentationError, match="no rows for model version"):
         centroids_table(sample.iloc[:-1], settings(), table)
 
 
@@ -123,3 +123,79 @@ def test_bad_samples_name_the_problem(planted) -> None:
     too_few = sample.iloc[:5]
     with pytest.raises(SegmentationError, match="5"):
         training_data(too_few, settings())
+
+
+def centres_of(table: pd.DataFrame) -> pd.DataFrame:
+    return table.pivot(index="segment_id", columns="feature_name", values="centre")[FEATURES]
+
+
+def nearest(x: np.ndarray, centres: pd.DataFrame) -> np.ndarray:
+    distances = ((x[:, None, :] - centres.to_numpy()[None]) ** 2).sum(axis=2)
+    return centres.index.to_numpy()[distances.argmin(axis=1)]
+
+
+def test_a_stored_version_is_returned_unchanged(planted) -> None:
+    sample, _ = planted
+    table = k_selection_table(sample, settings())
+    first = centroids_table(sample, settings(), table)
+    again = centroids_table(sample, settings(), table, history=first)
+    pd.testing.assert_frame_equal(first, again, check_exact=True, check_dtype=False)
+    assert first["version_number"].unique().tolist() == [1]
+    assert first["previous_model_version"].isna().all()
+
+
+def test_another_seed_keeps_the_segment_ids_of_the_same_customers(planted) -> None:
+    sample, _ = planted
+    first = centroids_table(sample, settings(), k_selection_table(sample, settings()))
+    reseeded = settings(seed=11)
+    second = centroids_table(sample, reseeded, k_selection_table(sample, reseeded), history=first)
+    assert second["version_number"].unique().tolist() == [2]
+    assert second["previous_model_version"].unique().tolist() == [first["model_version"][0]]
+    x = sample[FEATURES].to_numpy()
+    assert (nearest(x, centres_of(first)) == nearest(x, centres_of(second))).all()
+
+
+def test_after_a_small_shift_most_customers_keep_their_id(planted) -> None:
+    sample, _ = planted
+    first = centroids_table(sample, settings(), k_selection_table(sample, settings()))
+    shifted = sample.copy()
+    rng = np.random.default_rng(5)
+    shifted[FEATURES] += rng.normal(0, 0.15, size=(len(shifted), len(FEATURES)))
+    second = centroids_table(
+        shifted, settings(), k_selection_table(shifted, settings()), history=first
+    )
+    assert second["version_number"].unique().tolist() == [2]
+    kept = nearest(sample[FEATURES].to_numpy(), centres_of(first)) == nearest(
+        shifted[FEATURES].to_numpy(), centres_of(second)
+    )
+    assert kept.mean() > 0.95
+
+
+def test_ids_follow_the_segments_not_their_size_order(planted) -> None:
+    sample, _ = planted
+    first = centroids_table(
+        sample, settings(fixed_k=4), k_selection_table(sample, settings(fixed_k=4))
+    )
+    x = sample[FEATURES].to_numpy()
+    before = nearest(x, centres_of(first))
+    # most of the largest segment leaves: by size it would no longer be segment 0
+    largest = np.flatnonzero(before == 0)
+    keep = np.ones(len(sample), dtype=bool)
+    keep[largest[: int(len(largest) * 0.8)]] = False
+    smaller = sample[keep].reset_index(drop=True)
+    fixed = settings(fixed_k=4)
+    retrained = centroids_table(smaller, fixed, k_selection_table(smaller, fixed), history=first)
+    fresh = centroids_table(smaller, fixed, k_selection_table(smaller, fixed))
+    after = nearest(smaller[FEATURES].to_numpy(), centres_of(retrained))
+    renumbered = nearest(smaller[FEATURES].to_numpy(), centres_of(fresh))
+    assert (after == before[keep]).mean() > 0.99
+    # size order alone would have moved the ids: the matching is what kept them
+    assert (renumbered != before[keep]).mean() > 0.2
+
+
+def test_a_history_without_the_expected_columns_is_refused(planted) -> None:
+    sample, _ = planted
+    table = k_selection_table(sample, settings())
+    first = centroids_table(sample, settings(), table)
+    with pytest.raises(SegmentationError, match="--full-refresh"):
+        centroids_table(sample, settings(), table, history=first.drop(columns="version_number"))
