@@ -52,6 +52,14 @@ def reference(con, settings):
     return kmeans, sample, features
 
 
+def copy_of_warehouse(small_build, tmp_path, name: str):
+    """A work folder holding a copy of the small build's warehouse, to build on."""
+    workdir = tmp_path / name
+    workdir.mkdir()
+    shutil.copy(small_build.warehouse, workdir / "warehouse.duckdb")
+    return workdir
+
+
 def centres_by_segment(con, features) -> pd.DataFrame:
     long = frame(con, "select segment_id, feature_name, centre from segment_centroids")
     return long.pivot(index="segment_id", columns="feature_name", values="centre")[features]
@@ -131,9 +139,7 @@ def test_scoring_with_an_exported_model_gives_the_same_assignments(
         "customer_scaling_parameters.parquet",
     ]
     # score a copy of the warehouse from the Parquet export, as the Spark build does
-    workdir = tmp_path / "rescore"
-    workdir.mkdir()
-    shutil.copy(small_build.warehouse, workdir / "warehouse.duckdb")
+    workdir = copy_of_warehouse(small_build, tmp_path, "rescore")
     run = run_dbt(
         ["run", "--select", "customer_segment_assignments"],
         workdir,
@@ -163,9 +169,7 @@ def test_retrain_with_another_seed_keeps_ids_and_a_pinned_version_rolls_back(
     query = "select customer_id, segment_id, model_version from customer_segment_assignments"
     with small_build.connect() as original:
         before = original.execute(query).df().set_index("customer_id").sort_index()
-    workdir = tmp_path / "retrain"
-    workdir.mkdir()
-    shutil.copy(small_build.warehouse, workdir / "warehouse.duckdb")
+    workdir = copy_of_warehouse(small_build, tmp_path, "retrain")
     seed = settings["random_seed"] + 1
     retrain = run_dbt(
         ["build", "--select", "segmentation"],
@@ -197,9 +201,7 @@ def test_retrain_with_another_seed_keeps_ids_and_a_pinned_version_rolls_back(
 
 
 def test_a_pinned_version_that_does_not_exist_fails_the_build(small_build, small_raw, tmp_path):
-    workdir = tmp_path / "unknown"
-    workdir.mkdir()
-    shutil.copy(small_build.warehouse, workdir / "warehouse.duckdb")
+    workdir = copy_of_warehouse(small_build, tmp_path, "unknown")
     run = run_dbt(
         ["build", "--select", "customer_segment_assignments assert_every_customer_is_assigned"],
         workdir,
