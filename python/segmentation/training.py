@@ -16,10 +16,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.metrics import adjusted_rand_score
 
 from segmentation.clustering import (
     ALGORITHMS,
     SegmentationError,
+    assign_nearest,
     fit_segments,
     match_segment_ids,
     relabel,
@@ -341,3 +343,116 @@ def _checked_history(history: pd.DataFrame | None) -> pd.DataFrame:
     lists = features.groupby("model_version")["feature_name"].agg(",".join)
     history["feature_list"] = history["model_version"].map(lists)
     return history
+
+
+def _utc_naive(moment: Any) -> pd.Timestamp:
+    """A timestamp as naive UTC (how the warehouse stores every timestamp)."""
+    stamp = pd.Timestamp(moment)
+    return stamp.tz_convert("UTC").tz_localize(None) if stamp.tzinfo else stamp
+
+
+RUN_COLUMNS = (
+    "model_version",
+    "version_number",
+    "previous_model_version",
+    "trained_at",
+    "algorithm",
+    "params",
+    "k",
+    "selection_rule",
+    "training_rows",
+    "feature_list",
+    "data_fingerprint",
+    "silhouette",
+    "davies_bouldin",
+    "calinski_harabasz",
+    "inertia",
+    "adjusted_rand_vs_previous",
+)
+
+
+def registry_row(
+    sample: pd.DataFrame,
+    settings: TrainingSettings,
+    k_selection: pd.DataFrame,
+    centroids: pd.DataFrame,
+    history: pd.DataFrame | None,
+    trained_at: pd.Timestamp,
+) -> pd.DataFrame:
+    """The registry row (columns :data:`RUN_COLUMNS`) of the model version trained on
+    this sample and these settings.
+
+    Args:
+        sample, settings: as for :func:`centroids_table`.
+        k_selection: every stored k-selection row (all versions).
+        centroids: every stored centre (all versions), this version's included.
+        history: the registry rows stored by earlier builds, or None.
+        trained_at: when this build started; recorded for a version seen the first time.
+
+    Returns:
+        One row. A version already in ``history`` is returned unchanged, so rebuilding
+        on the same data keeps its ``trained_at``. Otherwise the metrics of the chosen k,
+        the settings as JSON (``params``), and ``adjusted_rand_vs_previous``: the
+        adjusted Rand index, on this training sample, between the segments of this
+        version and those of the previous version (each customer to the nearest centre
+        of each version); null for the first version.
+    """
+    data = training_data(sample, settings)
+    version = model_version(data, settings)
+    if history is not None and len(history) and (history["model_version"] == version).any():
+        stored = history.loc[history["model_version"] == version, list(RUN_COLUMNS)]
+        return stored.reset_index(drop=True)
+    chosen = k_selection[(k_selection["model_version"] == version) & k_selection["is_chosen"]]
+    own = centroids[centroids["model_version"] == version]
+    if len(chosen) != 1 or own.empty:
+        raise SegmentationError(
+            f"model version {version} is missing from cluster_k_selection or "
+            "segment_centroids: rebuild the segmentation models"
+        )
+    chosen = chosen.iloc[0]
+
+    def centres_of(version_rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        wide = version_rows.pivot(index="segment_id", columns="feature_name", values="centre")
+        return wide.index.to_numpy(), wide[list(settings.features)].to_numpy()
+
+    previous_version = own["previous_model_version"].iloc[0]
+    agreement = None
+    if isinstance(previous_version, str):
+        ids, centres = centres_of(own)
+        previous_ids, previous_centres = centres_of(
+            centroids[centroids["model_version"] == previous_version]
+        )
+        labels = ids[assign_nearest(data.matrix, centres)[0]]
+        previous_labels = previous_ids[assign_nearest(data.matrix, previous_centres)[0]]
+        agreement = float(adjusted_rand_score(previous_labels, labels))
+    else:
+        previous_version = None
+    params = {
+        "seed": settings.seed,
+        "k_values": list(settings.k_values),
+        "fixed_k": settings.fixed_k,
+        "silhouette_sample_size": settings.silhouette_sample_size,
+        "requested_algorithm": settings.algorithm,
+    }
+    row = {
+        "model_version": version,
+        "version_number": int(own["version_number"].iloc[0]),
+        "previous_model_version": previous_version,
+        "trained_at": _utc_naive(trained_at),
+        "algorithm": str(chosen["algorithm"]),
+        "params": json.dumps(params, sort_keys=True),
+        "k": int(chosen["k"]),
+        "selection_rule": str(chosen["selection_rule"]),
+        "training_rows": int(chosen["training_rows"]),
+        "feature_list": ",".join(settings.features),
+        "data_fingerprint": data.fingerprint,
+        "silhouette": float(chosen["silhouette"]),
+        "davies_bouldin": float(chosen["davies_bouldin"]),
+        "calinski_harabasz": float(chosen["calinski_harabasz"]),
+        "inertia": float(chosen["inertia"]),
+        "adjusted_rand_vs_previous": agreement,
+    }
+    table = pd.DataFrame([row], columns=list(RUN_COLUMNS))
+    table["previous_model_version"] = table["previous_model_version"].astype("string")
+    table["adjusted_rand_vs_previous"] = table["adjusted_rand_vs_previous"].astype("float64")
+    return table

@@ -188,6 +188,13 @@ def test_retrain_with_another_seed_keeps_ids_and_a_pinned_version_rolls_back(
     assert list(after.index) == list(before.index)
     assert (after["segment_id"] == before["segment_id"]).mean() > 0.99
 
+    with retrain.connect() as con:
+        runs = frame(con, "select * from segmentation_runs order by version_number")
+    assert runs["version_number"].tolist() == [1, 2]
+    assert runs["previous_model_version"].tolist()[1] == runs["model_version"][0]
+    assert runs["adjusted_rand_vs_previous"][1] > 0.95
+    assert runs["params"][1] != runs["params"][0]
+
     version_1 = before["model_version"].iloc[0]
     pinned = run_dbt(
         ["build", "--select", "customer_segment_assignments"],

@@ -11,6 +11,7 @@ from segmentation.training import (
     centroids_table,
     k_selection_table,
     model_version,
+    registry_row,
     training_data,
 )
 from sklearn.datasets import make_blobs
@@ -199,3 +200,30 @@ def test_a_history_without_the_expected_columns_is_refused(planted) -> None:
     first = centroids_table(sample, settings(), table)
     with pytest.raises(SegmentationError, match="--full-refresh"):
         centroids_table(sample, settings(), table, history=first.drop(columns="version_number"))
+
+
+def test_registry_rows_record_the_version_and_its_agreement_with_the_previous(planted) -> None:
+    sample, truth = planted
+    first_selection = k_selection_table(sample, settings())
+    first = centroids_table(sample, settings(), first_selection)
+    row = registry_row(sample, settings(), first_selection, first, None, "2026-01-01T00:00:00")
+    assert row["version_number"].tolist() == [1]
+    assert row["k"].tolist() == [4]
+    assert row["adjusted_rand_vs_previous"].isna().all()
+    assert row["trained_at"].tolist() == [pd.Timestamp("2026-01-01")]
+    chosen = first_selection[first_selection["is_chosen"]].iloc[0]
+    assert row["silhouette"][0] == chosen["silhouette"]
+    # stored: the same version keeps its row, trained_at included
+    again = registry_row(sample, settings(), first_selection, first, row, "2027-01-01T00:00:00")
+    pd.testing.assert_frame_equal(again, row, check_dtype=False)
+
+    reseeded = settings(seed=11)
+    selections = pd.concat([first_selection, k_selection_table(sample, reseeded)])
+    second = centroids_table(sample, reseeded, selections, history=first)
+    centroids = pd.concat([first, second])
+    new = registry_row(sample, reseeded, selections, centroids, row, "2026-02-01T00:00:00+01:00")
+    assert new["version_number"].tolist() == [2]
+    assert new["previous_model_version"].tolist() == [row["model_version"][0]]
+    assert new["trained_at"].tolist() == [pd.Timestamp("2026-01-31 23:00:00")]
+    # the same blobs: the two versions partition the customers identically
+    assert new["adjusted_rand_vs_previous"][0] == pytest.approx(1.0)
