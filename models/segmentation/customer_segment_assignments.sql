@@ -62,11 +62,10 @@ centres as (
 
     select
         model_version,
-        segment_id,
         {%- for feature in features %}
             max(case when feature_name = '{{ feature }}' then centre end) as {{ feature }}__centre,
         {%- endfor %}
-        count(*) as features
+        segment_id
     from centroids
     group by model_version, segment_id
 
@@ -78,11 +77,10 @@ differences as (
         customers.customer_id,
         customers.as_of_date,
         centres.model_version,
-        centres.segment_id,
         {%- for feature in features %}
             customers.{{ feature }} - centres.{{ feature }}__centre as {{ feature }}__difference,
         {%- endfor %}
-        centres.features
+        centres.segment_id
     from customers
     cross join centres
 

@@ -240,14 +240,25 @@ CENTROID_COLUMNS = (
 )
 
 
-def chosen_k(k_selection: pd.DataFrame) -> tuple[str, int]:
-    """The model version and k marked ``is_chosen`` in a k-selection table."""
-    chosen = k_selection[k_selection["is_chosen"].astype(bool)]
-    if len(chosen) != 1 or chosen["model_version"].nunique() != 1:
+def chosen_row(k_selection: pd.DataFrame, version: str) -> pd.Series:
+    """The k-selection row of model version ``version`` marked ``is_chosen``.
+
+    Raises:
+        SegmentationError: the version has no rows (cluster_k_selection is stale), or
+            not exactly one of its rows is chosen.
+    """
+    this_version = k_selection[k_selection["model_version"] == version]
+    if this_version.empty:
+        raise SegmentationError(
+            f"cluster_k_selection has no rows for model version {version}, the version of "
+            "this training sample and these vars: rebuild cluster_k_selection"
+        )
+    chosen = this_version[this_version["is_chosen"].astype(bool)]
+    if len(chosen) != 1:
         raise SegmentationError(
             f"cluster_k_selection must mark exactly one chosen k, found {len(chosen)}"
         )
-    return str(chosen["model_version"].iloc[0]), int(chosen["k"].iloc[0])
+    return chosen.iloc[0]
 
 
 def centroids_table(
@@ -279,13 +290,7 @@ def centroids_table(
     """
     data = training_data(sample, settings)
     version = model_version(data, settings)
-    this_version = k_selection[k_selection["model_version"] == version]
-    if this_version.empty:
-        raise SegmentationError(
-            f"cluster_k_selection has no rows for model version {version}, the version of "
-            "this training sample and these vars: rebuild cluster_k_selection"
-        )
-    _, k = chosen_k(this_version)
+    k = int(chosen_row(k_selection, version)["k"])
     history = _checked_history(history)
     if (history["model_version"] == version).any():
         stored = history.loc[history["model_version"] == version, list(CENTROID_COLUMNS)]
@@ -402,14 +407,12 @@ def registry_row(
     if history is not None and len(history) and (history["model_version"] == version).any():
         stored = history.loc[history["model_version"] == version, list(RUN_COLUMNS)]
         return stored.reset_index(drop=True)
-    chosen = k_selection[(k_selection["model_version"] == version) & k_selection["is_chosen"]]
+    chosen = chosen_row(k_selection, version)
     own = centroids[centroids["model_version"] == version]
-    if len(chosen) != 1 or own.empty:
+    if own.empty:
         raise SegmentationError(
-            f"model version {version} is missing from cluster_k_selection or "
-            "segment_centroids: rebuild the segmentation models"
+            f"segment_centroids has no rows for model version {version}: rebuild it"
         )
-    chosen = chosen.iloc[0]
 
     def centres_of(version_rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         wide = version_rows.pivot(index="segment_id", columns="feature_name", values="centre")

@@ -20,24 +20,21 @@ as_of as (
 
 ),
 
-orders as (
+activity_days as (
 
-    select * from {{ ref('int_orders_converted_to_usd') }}
+    select * from {{ ref('int_customer_activity_aggregated_to_days') }}
 
 ),
 
+-- the daily grain already sums each day's completed orders up to as_of_date
 purchase_days as (
 
     select
-        orders.customer_id,
-        orders.order_date as purchase_date,
-        sum(orders.amount_usd) as revenue_usd
-    from orders
-    cross join as_of
-    where
-        orders.is_completed
-        and orders.order_date <= as_of.as_of_date
-    group by orders.customer_id, orders.order_date
+        customer_id,
+        activity_date as purchase_date,
+        gross_revenue_usd as revenue_usd
+    from activity_days
+    where completed_orders > 0
 
 ),
 
