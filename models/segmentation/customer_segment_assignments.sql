@@ -1,19 +1,20 @@
--- Every eligible customer assigned to the nearest centre of the segmentation in
--- segment_centroids: customers x k centres, squared Euclidean distance over the
--- features of the var segmentation_features (the scaled columns of
--- customer_features_scaled), lowest segment id on an exact tie. Set-based SQL, so
--- the per-customer work runs on any engine; only the fit needs Python.
--- segment_centroids keeps every model version: the latest is scored unless the var
--- segmentation_model_version pins another. With the var scoring_centroids_path the
--- centres come from a Parquet export of segment_centroids instead (how the Spark
--- build scores: it runs no Python).
+-- Every eligible customer assigned to the nearest centre of one model version of
+-- segment_centroids, in set-based SQL, so the per-customer work runs on any engine
+-- (only the fit needs Python). The version carries its own scaling: each customer's
+-- features (customer_features) are imputed, winsorized, transformed and standardized
+-- with the parameters stored with the centres, so a version scores the same way
+-- after the scaling was refitted (var segmentation_retrain false, or a pinned older
+-- version). Squared Euclidean distance to every centre, summed as an exact decimal
+-- (the same result in any row order), lowest segment id on an exact tie.
+-- The latest version is scored unless the var segmentation_model_version pins
+-- another (roll back). With the var scoring_centroids_path the centres come from a
+-- Parquet export of segment_centroids (how the Spark build scores: it runs no Python).
 -- depends_on: {{ ref('segment_centroids') }}
-{%- set features = var('segmentation_features') %}
 with
 
-customers as (
+features_long as (
 
-    select * from {{ ref('customer_features_scaled') }}
+    {{ unpivot_features(ref('customer_features')) }}
 
 ),
 
@@ -35,7 +36,7 @@ latest_version as (
 
 ),
 
-scored_version as (
+matching_versions as (
 
     select distinct stored_centroids.model_version
     from stored_centroids
@@ -49,6 +50,23 @@ scored_version as (
 
 ),
 
+-- exactly one version, or the build stops saying why
+scored_version as (
+
+    select
+        case
+            when count(*) = 1 then max(model_version)
+            else {{ raise_error(
+                'customer_segment_assignments: no stored model version '
+                ~ (var('segmentation_model_version') or '(latest)')
+                ~ ' in segment_centroids (or the export in scoring_centroids_path); '
+                ~ 'see segmentation_runs for the versions'
+            ) }}
+        end as model_version
+    from matching_versions
+
+),
+
 centroids as (
 
     select stored_centroids.*
@@ -58,47 +76,91 @@ centroids as (
 
 ),
 
-centres as (
+-- the version's scaling, one row per feature; a feature customer_features no longer
+-- scales (var scaled_features) stops the build instead of dropping out of the distance
+scaling as (
 
-    select
+    select distinct
         model_version,
-        {%- for feature in features %}
-            max(case when feature_name = '{{ feature }}' then centre end) as {{ feature }}__centre,
-        {%- endfor %}
-        segment_id
+        feature_name,
+        case
+            when source_feature in (
+                {%- for feature, transform in scaled_features() %}
+                    '{{ feature }}'{{ "," if not loop.last }}
+                {%- endfor %}
+            ) then source_feature
+            else {{ raise_error(
+                'customer_segment_assignments: the scored model version uses a feature '
+                ~ 'that is not in the var scaled_features; add it back or score another version'
+            ) }}
+        end as source_feature,
+        transform_name,
+        median_value,
+        lower_bound,
+        upper_bound,
+        scale_mean,
+        scale_std
     from centroids
-    group by model_version, segment_id
 
 ),
 
-differences as (
+transformed as (
 
     select
-        customers.customer_id,
-        customers.as_of_date,
-        centres.model_version,
-        {%- for feature in features %}
-            customers.{{ feature }} - centres.{{ feature }}__centre as {{ feature }}__difference,
-        {%- endfor %}
-        centres.segment_id
-    from customers
-    cross join centres
+        features_long.customer_id,
+        features_long.as_of_date,
+        scaling.model_version,
+        scaling.feature_name,
+        scaling.scale_mean,
+        scaling.scale_std,
+        {{ apply_scaling_transform(
+            winsorize(
+                'coalesce(features_long.feature_value, scaling.median_value)',
+                'scaling.lower_bound',
+                'scaling.upper_bound'
+            ),
+            'scaling.transform_name'
+        ) }} as transformed_value
+    from features_long
+    inner join scaling
+        on features_long.feature_name = scaling.source_feature
+
+),
+
+standardized as (
+
+    select
+        customer_id,
+        as_of_date,
+        model_version,
+        feature_name,
+        {{ z_score('transformed_value', 'scale_mean', 'scale_std') }} as z_value
+    from transformed
 
 ),
 
 distances as (
 
     select
-        customer_id,
-        as_of_date,
-        model_version,
-        segment_id,
-        -- summed left to right in the order of the var, as the tests' numpy does
-        {%- for feature in features %}
-            {{ "+ " if not loop.first }}{{ feature }}__difference * {{ feature }}__difference
-        {%- endfor %}
-            as squared_distance
-    from differences
+        standardized.customer_id,
+        standardized.model_version,
+        centroids.segment_id,
+        max(standardized.as_of_date) as as_of_date,
+        -- exact decimal sum: the same in any summation order, so ties and the
+        -- stored distance do not depend on how the engine parallelizes
+        sum(
+            cast(
+                (standardized.z_value - centroids.centre)
+                * (standardized.z_value - centroids.centre)
+                as decimal(38, 18)
+            )
+        ) as squared_distance
+    from standardized
+    inner join centroids
+        on
+            standardized.model_version = centroids.model_version
+            and standardized.feature_name = centroids.feature_name
+    group by standardized.customer_id, standardized.model_version, centroids.segment_id
 
 ),
 
@@ -123,7 +185,7 @@ final as (
         model_version,
 
         -- fit
-        squared_distance,
+        cast(squared_distance as double) as squared_distance,
 
         -- dates
         as_of_date as assigned_as_of

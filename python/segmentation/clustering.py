@@ -282,7 +282,8 @@ def _check_matrix(X: Any, name: str = "X") -> np.ndarray:
     return array
 
 
-def _check_int(value: Any, name: str, low: int, high: int | None = None) -> int:
+def check_int(value: Any, name: str, low: int, high: int | None = None) -> int:
+    """``value`` as an int within bounds, or a SegmentationError naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, int | np.integer):
         raise SegmentationError(f"{name} must be an integer, got {value!r}")
     if value < low or (high is not None and value > high):
@@ -341,7 +342,7 @@ def assign_nearest(
     centres = _check_matrix(centres, "centres")
     if centres.shape[1] != X.shape[1]:
         raise SegmentationError(f"centres have {centres.shape[1]} features but X has {X.shape[1]}")
-    chunk_rows = _check_int(chunk_rows, "chunk_rows", 1)
+    chunk_rows = check_int(chunk_rows, "chunk_rows", 1)
     n = X.shape[0]
     labels = np.empty(n, dtype=np.int64)
     distances = np.empty(n, dtype=np.float64)
@@ -462,11 +463,11 @@ def fit_segments(
     algorithm = _check_algorithm(algorithm)
     X = _check_matrix(X)
     n, _ = X.shape
-    seed = _check_int(seed, "seed", 0, _MAX_SEED)
+    seed = check_int(seed, "seed", 0, _MAX_SEED)
     threshold = MINIBATCH_THRESHOLD if minibatch_threshold is None else minibatch_threshold
-    threshold = _check_int(threshold, "minibatch_threshold", 1)
+    threshold = check_int(threshold, "minibatch_threshold", 1)
     if algorithm != "dbscan":
-        k = _check_int(k, "k", 1)
+        k = check_int(k, "k", 1)
         if k > n:
             raise SegmentationError(f"k={k} is larger than the number of rows ({n})")
 
@@ -558,7 +559,7 @@ def _fit_agglomerative(
 ) -> FittedModel:
     n = X.shape[0]
     bound = AGGLOMERATIVE_SAMPLE_SIZE if sample_size is None else sample_size
-    bound = _check_int(bound, "sample_size", 2)
+    bound = check_int(bound, "sample_size", 2)
     if n > bound:
         rows = np.sort(np.random.default_rng(seed).choice(n, size=bound, replace=False))
         sample = X[rows]
@@ -608,7 +609,7 @@ def _fit_dbscan(
 ) -> FittedModel:
     if not (isinstance(eps, int | float | np.floating) and np.isfinite(eps) and eps > 0):
         raise SegmentationError(f"dbscan_eps must be a finite number > 0, got {eps!r}")
-    min_samples = _check_int(min_samples, "dbscan_min_samples", 1)
+    min_samples = check_int(min_samples, "dbscan_min_samples", 1)
     params.update({"eps": float(eps), "min_samples": min_samples})
     estimator = DBSCAN(eps=float(eps), min_samples=min_samples)
     _fit(estimator, X, "dbscan")
@@ -740,7 +741,7 @@ def select_k(
         raise SegmentationError("select_k does not apply to dbscan: DBSCAN finds k itself")
     X = _check_matrix(X)
     n = X.shape[0]
-    silhouette_sample_size = _check_int(silhouette_sample_size, "silhouette_sample_size", 2)
+    silhouette_sample_size = check_int(silhouette_sample_size, "silhouette_sample_size", 2)
     if fixed_k is not None:
         candidates = [fixed_k]
     else:
@@ -750,7 +751,7 @@ def select_k(
             raise SegmentationError(f"k_values must be a sequence of integers: {exc}") from exc
         if not candidates:
             raise SegmentationError("k_values is empty: give at least one k")
-    ks = sorted({_check_int(k, "k", 2, n) for k in candidates})
+    ks = sorted({check_int(k, "k", 2, n) for k in candidates})
 
     rows = []
     used = algorithm

@@ -3,8 +3,8 @@ runs no dbt Python models (Spark here) can score customers with it in SQL.
 
     python -m segmentation.model_export --warehouse segmentation.duckdb --out exports/
 
-writes ``segment_centroids.parquet`` (the centres) and ``customer_scaling_parameters
-.parquet`` (the scaling they are expressed in). Build the other engine with
+writes ``segment_centroids.parquet``: every model version's centres with the scaling
+parameters they were trained with, all the scoring SQL needs. Build the other engine with
 ``--vars '{scoring_centroids_path: "<out>/segment_centroids.parquet"}'``.
 """
 
@@ -18,7 +18,6 @@ import duckdb
 
 EXPORTED_TABLES = {
     "segment_centroids": "model_version, segment_id, feature_position",
-    "customer_scaling_parameters": "feature_position",
 }
 
 

@@ -234,10 +234,85 @@ CENTROID_COLUMNS = (
     "feature_name",
     "feature_position",
     "centre",
+    "centre_original",
     "training_customers",
     "algorithm",
     "k",
+    # the scaling of the feature when the version was trained (customer_scaling_parameters)
+    "source_feature",
+    "transform_name",
+    "median_value",
+    "lower_bound",
+    "upper_bound",
+    "scale_mean",
+    "scale_std",
 )
+SCALED_SUFFIX = "_z"
+SCALING_COLUMNS = ("feature_name", "transform_name", "median_value", "lower_bound", "upper_bound")
+
+
+def scaling_of_features(scaling: pd.DataFrame, features: Sequence[str]) -> pd.DataFrame:
+    """The scaling parameters of each clustered feature, one row per feature in order.
+
+    Args:
+        scaling: ``customer_scaling_parameters`` (one row per feature of the var
+            ``scaled_features``: ``feature_name``, ``transform_name``, ``median_value``,
+            ``lower_bound``, ``upper_bound``, ``mean``, ``std``).
+        features: the clustered columns of ``customer_features_scaled``, each
+            ``<feature>_z``.
+
+    Returns:
+        Columns ``source_feature``, ``transform_name``, ``median_value``,
+        ``lower_bound``, ``upper_bound``, ``scale_mean``, ``scale_std``, indexed by the
+        clustered column name.
+
+    Raises:
+        SegmentationError: a clustered column that is not ``<feature>_z`` of a feature
+            in ``scaling``, or missing columns in ``scaling``.
+    """
+    missing = [c for c in (*SCALING_COLUMNS, "mean", "std") if c not in scaling.columns]
+    if missing:
+        raise SegmentationError(f"customer_scaling_parameters lacks columns {missing}")
+    by_name = scaling.set_index("feature_name")
+    rows = []
+    for feature in features:
+        source = feature[: -len(SCALED_SUFFIX)] if feature.endswith(SCALED_SUFFIX) else None
+        if source is None or source not in by_name.index:
+            raise SegmentationError(
+                f"var segmentation_features: {feature!r} is not the standardized column "
+                "<feature>_z of a feature in the var scaled_features (scaled features: "
+                f"{', '.join(f + SCALED_SUFFIX for f in by_name.index)})"
+            )
+        parameters = by_name.loc[source]
+        rows.append(
+            {
+                "feature_name": feature,
+                "source_feature": source,
+                "transform_name": str(parameters["transform_name"]),
+                "median_value": float(parameters["median_value"]),
+                "lower_bound": float(parameters["lower_bound"]),
+                "upper_bound": float(parameters["upper_bound"]),
+                "scale_mean": float(parameters["mean"]),
+                "scale_std": float(parameters["std"]),
+            }
+        )
+    return pd.DataFrame(rows).set_index("feature_name")
+
+
+def original_units(z: float, parameters: pd.Series) -> float:
+    """A standardized value back in the feature's own units: undo the z-score, then the
+    transform (log1p: sign(t) * (exp|t| - 1); sqrt: sign(t) * t^2; none: t). The result
+    lies within the winsorizing bounds when ``z`` came from winsorized values."""
+    std = float(parameters["scale_std"])
+    value = (
+        z * std + float(parameters["scale_mean"]) if std > 0 else float(parameters["scale_mean"])
+    )
+    transform = parameters["transform_name"]
+    if transform == "log1p":
+        return float(np.sign(value) * np.expm1(abs(value)))
+    if transform == "sqrt":
+        return float(np.sign(value) * value * value)
+    return float(value)
 
 
 def chosen_row(k_selection: pd.DataFrame, version: str) -> pd.Series:
@@ -265,16 +340,21 @@ def centroids_table(
     sample: pd.DataFrame,
     settings: TrainingSettings,
     k_selection: pd.DataFrame,
+    scaling: pd.DataFrame,
     history: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Fit the chosen k on the sample and return its centres, one row per segment and
-    feature (columns :data:`CENTROID_COLUMNS`), in the scaled feature space.
+    feature (columns :data:`CENTROID_COLUMNS`): ``centre`` in the scaled feature space,
+    ``centre_original`` in the feature's own units, and the scaling parameters the
+    version was trained with, so that a version can score customers on its own (from
+    customer_features) long after the scaling was refitted.
 
     Args:
         sample: the training sample (``customer_id`` and the feature columns).
         settings: the training settings.
         k_selection: k-selection rows (:func:`k_selection_table`), possibly of several
             versions; the rows of this sample's and settings' version must be there.
+        scaling: ``customer_scaling_parameters`` (see :func:`scaling_of_features`).
         history: the centres stored by earlier builds (every version, as returned
             before), or None on a first build.
 
@@ -291,6 +371,7 @@ def centroids_table(
     data = training_data(sample, settings)
     version = model_version(data, settings)
     k = int(chosen_row(k_selection, version)["k"])
+    parameters = scaling_of_features(scaling, settings.features)
     history = _checked_history(history)
     if (history["model_version"] == version).any():
         stored = history.loc[history["model_version"] == version, list(CENTROID_COLUMNS)]
@@ -318,9 +399,13 @@ def centroids_table(
             "feature_name": feature,
             "feature_position": position + 1,
             "centre": float(model.centres[row, position]),
+            "centre_original": original_units(
+                float(model.centres[row, position]), parameters.loc[feature]
+            ),
             "training_customers": sizes[int(segment_id)],
             "algorithm": model.algorithm,
             "k": model.k,
+            **parameters.loc[feature].to_dict(),
         }
         for row, segment_id in enumerate(model.segment_ids)
         for position, feature in enumerate(settings.features)
@@ -459,3 +544,32 @@ def registry_row(
     table["previous_model_version"] = table["previous_model_version"].astype("string")
     table["adjusted_rand_vs_previous"] = table["adjusted_rand_vs_previous"].astype("float64")
     return table
+
+
+def retrain_requested(value: Any) -> bool:
+    """The var ``segmentation_retrain`` as a bool (true, false, or their strings).
+
+    Raises:
+        SegmentationError: any other value.
+    """
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise SegmentationError(f"var segmentation_retrain must be true or false, got {value!r}")
+
+
+def stored_model(history: pd.DataFrame | None, table: str) -> pd.DataFrame:
+    """What a training model returns when the var ``segmentation_retrain`` is false: the
+    rows it stored in earlier builds, unchanged, so no model is fitted and customers are
+    scored with the latest stored version (or the pinned one).
+
+    Raises:
+        SegmentationError: nothing is stored yet.
+    """
+    if history is None or len(history) == 0:
+        raise SegmentationError(
+            f"var segmentation_retrain is false, but {table} holds no stored model yet: "
+            "build once with segmentation_retrain true (the default)"
+        )
+    return history.reset_index(drop=True)

@@ -122,6 +122,9 @@ def test_rfm_matches_an_independent_recomputation(con, customers, orders, as_of)
         expected["gross"] / USD_UNITS / expected["frequency"].clip(lower=1),
         0.0,
     )
+    priced = completed[completed["usd"] > 0]
+    geometric = np.exp(np.log(priced["usd"] / USD_UNITS).groupby(priced["customer_id"]).mean())
+    expected["typical_order_value"] = geometric.reindex(expected.index)
     ratio = expected["refunded"] / expected["gross"].where(expected["gross"] > 0)
     expected["refund_rate"] = np.select(
         [expected["refunded"] <= 0, expected["gross"] <= 0], [0.0, 1.0], np.minimum(1.0, ratio)
@@ -140,6 +143,9 @@ def test_rfm_matches_an_independent_recomputation(con, customers, orders, as_of)
     assert (built["tenure_days"] == expected["tenure_days"]).all()
     assert_close(built["avg_order_value"], expected["avg_order_value"], "avg_order_value")
     assert_close(built["refund_rate"], expected["refund_rate"], "refund_rate")
+    assert_close(
+        built["typical_order_value"], expected["typical_order_value"], "typical_order_value"
+    )
     for column in ("first_order_at", "last_order_at"):
         assert built[column].equals(expected[column]), column
     # the data has customers without orders and partial refunds (only-refund customers
@@ -221,12 +227,62 @@ def test_engagement_matches_an_independent_recomputation(con, customers, orders,
     depth = (depth + 3 * expected["checkouts_90d"]).clip(upper=30) / 30
     frequency = expected["sessions_90d"].clip(upper=12) / 12
     expected["engagement_score"] = 100 * (0.4 * visit + 0.3 * frequency + 0.3 * depth)
+    # whole history up to as_of: per-session ratios (null without a session)
+    all_sessions = per_customer(sessions, sessions["start"] <= as_of)
+    tenure = days(pd.Series(as_of, index=customers.index), customers["signup_date"])
+    expected["sessions_per_month"] = all_sessions / (tenure.clip(lower=1) / 30.44)
+    funnel = events["event_type"].isin(["add_to_cart", "checkout"])
+    expected["events_per_session"] = (
+        per_customer(events, events["day"] <= as_of) / all_sessions
+    ).where(all_sessions > 0)
+    expected["funnel_actions_per_session"] = (per_customer(events, funnel) / all_sessions).where(
+        all_sessions > 0
+    )
+    # first and last day with an order (any status) or an event
+    activity_days = pd.concat(
+        [
+            orders[["customer_id", "order_date"]].rename(columns={"order_date": "day"}),
+            events[["customer_id", "day"]],
+        ]
+    )
+    by_customer = activity_days.groupby("customer_id")["day"]
+    expected["first_activity_date"] = pd.to_datetime(by_customer.min()).reindex(customers.index)
+    expected["last_activity_date"] = pd.to_datetime(by_customer.max()).reindex(customers.index)
 
     built = frame(con, "select * from customer_engagement").set_index("customer_id").sort_index()
     assert list(built.index) == list(expected.index)
     for column in expected.columns:
-        assert_close(built[column], expected[column], column)
+        if column.endswith("_date"):
+            got = pd.to_datetime(built[column]).astype("datetime64[ns]")
+            want = expected[column].astype("datetime64[ns]")
+            assert ((got == want) | (got.isna() & want.isna())).all(), column
+        else:
+            assert_close(built[column], expected[column], column)
     assert (expected["sessions_30d"] > 0).any() and (expected["engagement_score"] == 0).any()
+    assert expected["events_per_session"].isna().any()
+
+
+def test_activity_features_combine_orders_and_visits(con, as_of) -> None:
+    built = frame(con, "select * from customer_features").set_index("customer_id").sort_index()
+    parts = (
+        frame(
+            con,
+            "select customer_id, first_activity_date, last_activity_date from customer_engagement",
+        )
+        .set_index("customer_id")
+        .sort_index()
+    )
+    as_of_ts = pd.Timestamp(as_of)
+    first = pd.to_datetime(parts["first_activity_date"])
+    last = pd.to_datetime(parts["last_activity_date"])
+    expected_gap = (as_of_ts - last).dt.days.fillna(built["tenure_days"])
+    assert (built["days_since_last_activity"] == expected_gap).all()
+    span_months = np.maximum(1.0, ((last - first).dt.days + 1) / 30.44)
+    expected_rate = (built["frequency"] / span_months).where(built["frequency"] > 0, 0.0)
+    assert_close(built["orders_per_active_month"], expected_rate, "orders_per_active_month")
+    assert (built["is_repeat_customer"] == (built["frequency"] >= 2).astype(int)).all()
+    assert (built["days_since_last_activity"] <= built["days_since_last_visit"]).all()
+    assert set(built["is_repeat_customer"]) == {0, 1}
 
 
 def test_scaling_matches_numpy(con) -> None:
@@ -240,16 +296,25 @@ def test_scaling_matches_numpy(con) -> None:
     assert list(parameters.sort_values("feature_position").index) == list(
         settings["scaled_features"]
     )
+    transforms = {
+        "log1p": lambda x: np.sign(x) * np.log1p(np.abs(x)),
+        "sqrt": lambda x: np.sign(x) * np.sqrt(np.abs(x)),
+        "none": lambda x: x,
+    }
+    imputed_somewhere = False
     for feature, transform in settings["scaled_features"].items():
         raw = features[feature].to_numpy(dtype=float)
-        # percentile_cont is numpy's default linear interpolation
-        lower, upper = np.quantile(raw, [lower_q, upper_q])
-        clipped = np.clip(raw, lower, upper)
-        values = np.sign(clipped) * np.log1p(np.abs(clipped)) if transform == "log1p" else clipped
+        present = raw[~np.isnan(raw)]
+        # percentile_cont (nulls ignored) is numpy's default linear interpolation
+        lower, upper, median = np.quantile(present, [lower_q, upper_q, 0.5])
+        imputed_somewhere |= len(present) < len(raw)
+        clipped = np.clip(np.where(np.isnan(raw), median, raw), lower, upper)
+        values = transforms[transform](clipped)
         mean, std = values.mean(), values.std(ddof=0)
         low, high = values.min(), values.max()
         row = parameters.loc[feature]
         for name, expected in [
+            ("median_value", median),
             ("lower_bound", lower),
             ("upper_bound", upper),
             ("mean", mean),
@@ -263,6 +328,9 @@ def test_scaling_matches_numpy(con) -> None:
         index = features.index
         assert_close(scaled[f"{feature}_z"], pd.Series(z, index=index), f"{feature}_z")
         assert_close(scaled[f"{feature}_01"], pd.Series(unit, index=index), f"{feature}_01")
+        assert row["imputed_customers"] == len(raw) - len(present), feature
+    assert imputed_somewhere, "the data should have a missing ratio to impute"
+    assert "sqrt" in settings["scaled_features"].values()
 
 
 def test_every_customer_gets_one_named_rfm_segment_by_the_seed_rules(con, customers) -> None:

@@ -3,7 +3,6 @@ run here, independently of the package, on the same training sample."""
 
 from __future__ import annotations
 
-import re
 import shutil
 
 import numpy as np
@@ -134,10 +133,7 @@ def test_scoring_with_an_exported_model_gives_the_same_assignments(
     small_build, small_raw, tmp_path
 ) -> None:
     exported = export_model(small_build.warehouse, tmp_path / "export")
-    assert [path.name for path in exported] == [
-        "segment_centroids.parquet",
-        "customer_scaling_parameters.parquet",
-    ]
+    assert [path.name for path in exported] == ["segment_centroids.parquet"]
     # score a copy of the warehouse from the Parquet export, as the Spark build does
     workdir = copy_of_warehouse(small_build, tmp_path, "rescore")
     run = run_dbt(
@@ -215,5 +211,48 @@ def test_a_pinned_version_that_does_not_exist_fails_the_build(small_build, small
         {"raw_dir": str(small_raw), "segmentation_model_version": "m000000000000"},
     )
     assert run.returncode != 0
-    # every customer is reported as unassigned
-    assert re.search(r"FAIL \d+ assert_every_customer_is_assigned", run.output), run.output[-3000:]
+    # the model stops with a message naming the problem
+    assert "no stored model version m000000000000 in segment_centroids" in run.output, run.output[
+        -3000:
+    ]
+
+
+def test_retrain_false_scores_with_the_stored_scaling_and_centres(small_build, small_raw, tmp_path):
+    """Refit the scaling (other winsorizing bounds): without retraining, the stored
+    version scores every customer exactly as before; retraining makes a new version."""
+    query = "select customer_id, segment_id, model_version, squared_distance from "
+    query += "customer_segment_assignments order by customer_id"
+    with small_build.connect() as original:
+        before = original.execute(query).df()
+        runs_before = frame(original, "select * from segmentation_runs")
+    workdir = copy_of_warehouse(small_build, tmp_path, "no_retrain")
+    refitted = {"raw_dir": str(small_raw), "winsorize_upper_percentile": 0.9}
+    kept = run_dbt(
+        ["build", "--select", "+segmentation"],
+        workdir,
+        {**refitted, "segmentation_retrain": False},
+    )
+    assert kept.returncode == 0, kept.output[-4000:]
+    with kept.connect() as con:
+        bounds = frame(con, "select upper_bound from customer_scaling_parameters")
+        stored = frame(con, "select distinct upper_bound from segment_centroids")
+        pd.testing.assert_frame_equal(con.execute(query).df(), before, check_exact=True)
+        pd.testing.assert_frame_equal(frame(con, "select * from segmentation_runs"), runs_before)
+    # the scaling did change, and the stored version still has the old bounds
+    assert not set(stored["upper_bound"]) <= set(bounds["upper_bound"])
+
+    retrained = run_dbt(["build", "--select", "+segmentation"], workdir, refitted)
+    assert retrained.returncode == 0, retrained.output[-4000:]
+    with retrained.connect() as con:
+        versions = frame(con, "select version_number from segmentation_runs order by 1")
+    assert versions["version_number"].tolist() == [1, 2]
+
+
+def test_retrain_false_without_a_stored_model_says_so(small_raw, tmp_path) -> None:
+    run = run_dbt(
+        ["build", "--select", "+cluster_k_selection"],
+        tmp_path / "empty",
+        {"raw_dir": str(small_raw), "segmentation_retrain": False},
+    )
+    assert run.returncode != 0
+    assert "cluster_k_selection holds no stored model yet" in run.output, run.output[-3000:]

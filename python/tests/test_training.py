@@ -11,13 +11,28 @@ from segmentation.training import (
     centroids_table,
     k_selection_table,
     model_version,
+    original_units,
     registry_row,
+    retrain_requested,
+    stored_model,
     training_data,
 )
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
 
 FEATURES = ["a_z", "b_z", "c_z"]
+# customer_scaling_parameters of a, b and c that leave values as they are
+SCALING = pd.DataFrame(
+    {
+        "feature_name": ["a", "b", "c"],
+        "transform_name": "none",
+        "median_value": 0.0,
+        "lower_bound": -1e9,
+        "upper_bound": 1e9,
+        "mean": 0.0,
+        "std": 1.0,
+    }
+)
 
 
 def settings(**changes) -> TrainingSettings:
@@ -47,7 +62,7 @@ def test_k_selection_finds_the_planted_k_and_centroids_recover_the_blobs(planted
     assert table["k"].tolist() == [2, 3, 4, 5, 6]
     assert table.loc[table["is_chosen"], "k"].tolist() == [4]
     assert table["model_version"].nunique() == 1
-    centroids = centroids_table(sample, settings(), table)
+    centroids = centroids_table(sample, settings(), table, scaling=SCALING)
     centres = centroids.pivot(index="segment_id", columns="feature_name", values="centre")
     x = sample[FEATURES].to_numpy()
     nearest = ((x[:, None, :] - centres[FEATURES].to_numpy()[None]) ** 2).sum(axis=2).argmin(1)
@@ -64,8 +79,8 @@ def test_same_data_in_another_row_order_gives_the_same_version_and_tables(plante
     second = k_selection_table(shuffled, settings())
     pd.testing.assert_frame_equal(first, second, check_exact=True)
     pd.testing.assert_frame_equal(
-        centroids_table(sample, settings(), first),
-        centroids_table(shuffled, settings(), second),
+        centroids_table(sample, settings(), first, scaling=SCALING),
+        centroids_table(shuffled, settings(), second, scaling=SCALING),
         check_exact=True,
     )
 
@@ -90,7 +105,7 @@ def test_centroids_refuse_a_k_selection_of_other_data(planted) -> None:
     sample, _ = planted
     table = k_selection_table(sample, settings())
     with pytest.raises(SegmentationError, match="no rows for model version"):
-        centroids_table(sample.iloc[:-1], settings(), table)
+        centroids_table(sample.iloc[:-1], settings(), table, scaling=SCALING)
 
 
 @pytest.mark.parametrize(
@@ -138,8 +153,8 @@ def nearest(x: np.ndarray, centres: pd.DataFrame) -> np.ndarray:
 def test_a_stored_version_is_returned_unchanged(planted) -> None:
     sample, _ = planted
     table = k_selection_table(sample, settings())
-    first = centroids_table(sample, settings(), table)
-    again = centroids_table(sample, settings(), table, history=first)
+    first = centroids_table(sample, settings(), table, scaling=SCALING)
+    again = centroids_table(sample, settings(), table, history=first, scaling=SCALING)
     pd.testing.assert_frame_equal(first, again, check_exact=True, check_dtype=False)
     assert first["version_number"].unique().tolist() == [1]
     assert first["previous_model_version"].isna().all()
@@ -147,9 +162,13 @@ def test_a_stored_version_is_returned_unchanged(planted) -> None:
 
 def test_another_seed_keeps_the_segment_ids_of_the_same_customers(planted) -> None:
     sample, _ = planted
-    first = centroids_table(sample, settings(), k_selection_table(sample, settings()))
+    first = centroids_table(
+        sample, settings(), k_selection_table(sample, settings()), scaling=SCALING
+    )
     reseeded = settings(seed=11)
-    second = centroids_table(sample, reseeded, k_selection_table(sample, reseeded), history=first)
+    second = centroids_table(
+        sample, reseeded, k_selection_table(sample, reseeded), history=first, scaling=SCALING
+    )
     assert second["version_number"].unique().tolist() == [2]
     assert second["previous_model_version"].unique().tolist() == [first["model_version"][0]]
     x = sample[FEATURES].to_numpy()
@@ -158,12 +177,14 @@ def test_another_seed_keeps_the_segment_ids_of_the_same_customers(planted) -> No
 
 def test_after_a_small_shift_most_customers_keep_their_id(planted) -> None:
     sample, _ = planted
-    first = centroids_table(sample, settings(), k_selection_table(sample, settings()))
+    first = centroids_table(
+        sample, settings(), k_selection_table(sample, settings()), scaling=SCALING
+    )
     shifted = sample.copy()
     rng = np.random.default_rng(5)
     shifted[FEATURES] += rng.normal(0, 0.15, size=(len(shifted), len(FEATURES)))
     second = centroids_table(
-        shifted, settings(), k_selection_table(shifted, settings()), history=first
+        shifted, settings(), k_selection_table(shifted, settings()), history=first, scaling=SCALING
     )
     assert second["version_number"].unique().tolist() == [2]
     kept = nearest(sample[FEATURES].to_numpy(), centres_of(first)) == nearest(
@@ -175,7 +196,7 @@ def test_after_a_small_shift_most_customers_keep_their_id(planted) -> None:
 def test_ids_follow_the_segments_not_their_size_order(planted) -> None:
     sample, _ = planted
     first = centroids_table(
-        sample, settings(fixed_k=4), k_selection_table(sample, settings(fixed_k=4))
+        sample, settings(fixed_k=4), k_selection_table(sample, settings(fixed_k=4)), scaling=SCALING
     )
     x = sample[FEATURES].to_numpy()
     before = nearest(x, centres_of(first))
@@ -185,8 +206,10 @@ def test_ids_follow_the_segments_not_their_size_order(planted) -> None:
     keep[largest[: int(len(largest) * 0.8)]] = False
     smaller = sample[keep].reset_index(drop=True)
     fixed = settings(fixed_k=4)
-    retrained = centroids_table(smaller, fixed, k_selection_table(smaller, fixed), history=first)
-    fresh = centroids_table(smaller, fixed, k_selection_table(smaller, fixed))
+    retrained = centroids_table(
+        smaller, fixed, k_selection_table(smaller, fixed), history=first, scaling=SCALING
+    )
+    fresh = centroids_table(smaller, fixed, k_selection_table(smaller, fixed), scaling=SCALING)
     after = nearest(smaller[FEATURES].to_numpy(), centres_of(retrained))
     renumbered = nearest(smaller[FEATURES].to_numpy(), centres_of(fresh))
     assert (after == before[keep]).mean() > 0.99
@@ -197,15 +220,17 @@ def test_ids_follow_the_segments_not_their_size_order(planted) -> None:
 def test_a_history_without_the_expected_columns_is_refused(planted) -> None:
     sample, _ = planted
     table = k_selection_table(sample, settings())
-    first = centroids_table(sample, settings(), table)
+    first = centroids_table(sample, settings(), table, scaling=SCALING)
     with pytest.raises(SegmentationError, match="--full-refresh"):
-        centroids_table(sample, settings(), table, history=first.drop(columns="version_number"))
+        centroids_table(
+            sample, settings(), table, history=first.drop(columns="version_number"), scaling=SCALING
+        )
 
 
 def test_registry_rows_record_the_version_and_its_agreement_with_the_previous(planted) -> None:
     sample, truth = planted
     first_selection = k_selection_table(sample, settings())
-    first = centroids_table(sample, settings(), first_selection)
+    first = centroids_table(sample, settings(), first_selection, scaling=SCALING)
     row = registry_row(sample, settings(), first_selection, first, None, "2026-01-01T00:00:00")
     assert row["version_number"].tolist() == [1]
     assert row["k"].tolist() == [4]
@@ -219,7 +244,7 @@ def test_registry_rows_record_the_version_and_its_agreement_with_the_previous(pl
 
     reseeded = settings(seed=11)
     selections = pd.concat([first_selection, k_selection_table(sample, reseeded)])
-    second = centroids_table(sample, reseeded, selections, history=first)
+    second = centroids_table(sample, reseeded, selections, history=first, scaling=SCALING)
     centroids = pd.concat([first, second])
     new = registry_row(sample, reseeded, selections, centroids, row, "2026-02-01T00:00:00+01:00")
     assert new["version_number"].tolist() == [2]
@@ -227,3 +252,76 @@ def test_registry_rows_record_the_version_and_its_agreement_with_the_previous(pl
     assert new["trained_at"].tolist() == [pd.Timestamp("2026-01-31 23:00:00")]
     # the same blobs: the two versions partition the customers identically
     assert new["adjusted_rand_vs_previous"][0] == pytest.approx(1.0)
+
+
+def test_centroids_carry_their_scaling_and_centres_in_original_units(planted) -> None:
+    sample, _ = planted
+    scaling = pd.DataFrame(
+        {
+            "feature_name": ["a", "b", "c"],
+            "transform_name": ["log1p", "sqrt", "none"],
+            "median_value": [1.0, 2.0, 3.0],
+            "lower_bound": [0.0, 0.0, -5.0],
+            "upper_bound": [100.0, 400.0, 5.0],
+            "mean": [2.0, 3.0, 0.5],
+            "std": [0.5, 2.0, 0.0],
+        }
+    )
+    table = k_selection_table(sample, settings())
+    centroids = centroids_table(sample, settings(), table, scaling=scaling)
+    by_feature = centroids.groupby("feature_name")
+    assert (
+        by_feature["source_feature"].first() == pd.Series({"a_z": "a", "b_z": "b", "c_z": "c"})
+    ).all()
+    for column in ("transform_name", "median_value", "lower_bound", "upper_bound"):
+        expected = scaling.set_index(scaling["feature_name"] + "_z")[column]
+        assert (by_feature[column].nunique() == 1).all()
+        assert (
+            by_feature[column].first().equals(expected.rename(column).rename_axis("feature_name"))
+        )
+    # hand-worked inverses of the sign-keeping transforms, v = z * std + mean:
+    # log1p: sign(v) * expm1(|v|); sqrt: sign(v) * v^2;
+    # std 0: the mean, whatever z
+    for row in centroids.itertuples():
+        if row.feature_name == "a_z":
+            value = row.centre * 0.5 + 2.0
+            expected = np.sign(value) * np.expm1(abs(value))
+        elif row.feature_name == "b_z":
+            value = row.centre * 2.0 + 3.0
+            expected = np.sign(value) * value**2
+        else:
+            expected = 0.5
+        assert row.centre_original == pytest.approx(expected, rel=1e-12)
+    # the inverse of the forward transform of a value is the value
+    forward = (np.sign(12.0) * np.log1p(12.0) - 2.0) / 0.5
+    assert original_units(forward, centroids[centroids["feature_name"] == "a_z"].iloc[0]) == (
+        pytest.approx(12.0, rel=1e-12)
+    )
+
+
+def test_a_feature_without_scaling_parameters_is_named(planted) -> None:
+    sample, _ = planted
+    table = k_selection_table(sample, settings())
+    with pytest.raises(SegmentationError, match=r"'c_z' is not the standardized column"):
+        centroids_table(sample, settings(), table, scaling=SCALING.iloc[:2])
+    renamed = sample.rename(columns={"c_z": "c_01"})
+    unscaled = settings(features=["a_z", "b_z", "c_01"])
+    with pytest.raises(SegmentationError, match=r"'c_01' is not the standardized column"):
+        centroids_table(renamed, unscaled, k_selection_table(renamed, unscaled), scaling=SCALING)
+
+
+def test_retrain_false_keeps_what_is_stored_and_needs_a_stored_model(planted) -> None:
+    assert retrain_requested(True) is True
+    assert retrain_requested("false") is False
+    assert retrain_requested(" True ") is True
+    for bad in (None, 0, "no"):
+        with pytest.raises(SegmentationError, match="segmentation_retrain must be true or false"):
+            retrain_requested(bad)
+    sample, _ = planted
+    stored = centroids_table(
+        sample, settings(), k_selection_table(sample, settings()), scaling=SCALING
+    )
+    assert stored_model(stored, "segment_centroids").equals(stored.reset_index(drop=True))
+    for empty in (None, stored.iloc[:0]):
+        with pytest.raises(SegmentationError, match="segment_centroids holds no stored model"):
+            stored_model(empty, "segment_centroids")

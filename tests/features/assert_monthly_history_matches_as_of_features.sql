@@ -4,9 +4,11 @@
 -- for every customer and column: fails with the customers that differ. Returns
 -- nothing when as_of_date is not a month end.
 {%- set columns = [
-    'recency_days', 'frequency', 'monetary', 'avg_order_value', 'tenure_days',
-    'refund_rate', 'sessions_30d', 'sessions_90d', 'page_views_30d', 'page_views_90d',
-    'days_since_last_visit', 'product_views_90d', 'add_to_carts_90d', 'checkouts_90d',
+    'recency_days', 'frequency', 'monetary', 'avg_order_value', 'typical_order_value',
+    'tenure_days', 'refund_rate', 'is_repeat_customer', 'orders_per_active_month',
+    'sessions_30d', 'sessions_90d', 'page_views_30d', 'page_views_90d',
+    'days_since_last_visit', 'days_since_last_activity', 'sessions_per_month', 'events_per_session',
+    'funnel_actions_per_session', 'product_views_90d', 'add_to_carts_90d', 'checkouts_90d',
     'cart_to_order_rate', 'engagement_score'
 ] %}
 with
@@ -44,6 +46,7 @@ where
     as_of_features.customer_id is null
     or history.customer_id is null
     {%- for column in columns %}
+        or (as_of_features.{{ column }} is null) != (history.{{ column }} is null)
         or abs(as_of_features.{{ column }} - history.{{ column }})
         > 1e-9 * greatest(1.0, abs(as_of_features.{{ column }}))
     {%- endfor %}

@@ -8,7 +8,8 @@ customers as (
 
     select
         customer_id,
-        as_of_date
+        as_of_date,
+        tenure_days
     from {{ ref('customer_rfm') }}
 
 ),
@@ -44,7 +45,13 @@ activity_totals as (
         sum(case when is_last_90d then checkouts else 0 end) as checkouts_90d,
         sum(case when is_last_90d then cart_sessions_started else 0 end) as cart_sessions_90d,
         sum(case when is_last_90d then completed_orders else 0 end) as completed_orders_90d,
-        max(case when events > 0 then activity_date end) as last_visit_date
+        max(case when events > 0 then activity_date end) as last_visit_date,
+        -- lifetime, up to as_of_date
+        sum(events) as events,
+        sum(sessions_started) as sessions,
+        sum(add_to_carts + checkouts) as funnel_actions,
+        min(activity_date) as first_activity_date,
+        max(activity_date) as last_activity_date
     from customer_activity_days
     group by customer_id
 
@@ -55,7 +62,13 @@ counts as (
     select
         customers.customer_id,
         customers.as_of_date,
+        customers.tenure_days,
         activity_totals.last_visit_date,
+        activity_totals.first_activity_date,
+        activity_totals.last_activity_date,
+        cast(coalesce(activity_totals.events, 0) as integer) as events,
+        cast(coalesce(activity_totals.sessions, 0) as integer) as sessions,
+        cast(coalesce(activity_totals.funnel_actions, 0) as integer) as funnel_actions,
         cast(coalesce(activity_totals.sessions_30d, 0) as integer) as sessions_30d,
         cast(coalesce(activity_totals.sessions_90d, 0) as integer) as sessions_90d,
         cast(coalesce(activity_totals.page_views_30d, 0) as integer) as page_views_30d,
@@ -81,6 +94,8 @@ final as (
         -- dates
         as_of_date,
         last_visit_date,
+        first_activity_date,
+        last_activity_date,
 
         -- visits
         sessions_30d,
@@ -88,6 +103,11 @@ final as (
         page_views_30d,
         page_views_90d,
         {{ days_between('last_visit_date', 'as_of_date') }} as days_since_last_visit,
+
+        -- visits, lifetime
+        {{ per_month('sessions', 'tenure_days') }} as sessions_per_month,
+        {{ per_session('events', 'sessions') }} as events_per_session,
+        {{ per_session('funnel_actions', 'sessions') }} as funnel_actions_per_session,
 
         -- shopping funnel, last 90 days
         product_views_90d,

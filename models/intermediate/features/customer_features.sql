@@ -1,7 +1,9 @@
 -- The feature vector of every eligible customer as of int_as_of_date: RFM and
--- engagement side by side, with no nulls, ready for scaling and clustering.
--- "Never" is counted from signup: a customer who never ordered (or never visited)
--- has recency_days (or days_since_last_visit) = tenure_days.
+-- engagement side by side, ready for scaling and clustering. No nulls except ratios
+-- that are undefined (typical_order_value without a priced order, per-session ratios
+-- without a session); scaling imputes those with the median. "Never" is counted from
+-- signup: a customer who never ordered (never visited, never did either) has
+-- recency_days (days_since_last_visit, days_since_last_activity) = tenure_days.
 with
 
 rfm as (
@@ -30,8 +32,13 @@ final as (
         rfm.frequency,
         cast(rfm.monetary as double) as monetary,
         rfm.avg_order_value,
+        rfm.typical_order_value,
         rfm.tenure_days,
         rfm.refund_rate,
+        case when rfm.frequency >= 2 then 1 else 0 end as is_repeat_customer,
+        {{ orders_per_active_month(
+            'rfm.frequency', 'engagement.first_activity_date', 'engagement.last_activity_date'
+        ) }} as orders_per_active_month,
 
         -- visits
         engagement.sessions_30d,
@@ -39,6 +46,12 @@ final as (
         engagement.page_views_30d,
         engagement.page_views_90d,
         coalesce(engagement.days_since_last_visit, rfm.tenure_days) as days_since_last_visit,
+        coalesce(
+            {{ days_between('engagement.last_activity_date', 'rfm.as_of_date') }}, rfm.tenure_days
+        ) as days_since_last_activity,
+        engagement.sessions_per_month,
+        engagement.events_per_session,
+        engagement.funnel_actions_per_session,
 
         -- shopping funnel, last 90 days
         engagement.product_views_90d,

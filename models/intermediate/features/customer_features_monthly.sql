@@ -84,8 +84,14 @@ activity_months as (
         sum(gross_revenue_usd) as gross_revenue_usd,
         sum(refunded_revenue_usd) as refunded_revenue_usd,
         max(last_order_at) as last_order_at,
+        sum(priced_orders) as priced_orders,
+        sum(order_value_log_sum) as order_value_log_sum,
+        sum(events) as events,
+        sum(sessions_started) as sessions,
+        sum(add_to_carts + checkouts) as funnel_actions,
         max(case when events > 0 then activity_date end) as last_visit_date,
-        min(activity_date) as first_activity_date
+        min(activity_date) as first_activity_date,
+        max(activity_date) as last_activity_date
     from activity_days
     group by customer_id, cast({{ dbt.last_day('activity_date', 'month') }} as date)
 
@@ -130,8 +136,16 @@ running_totals as (
             as gross_revenue_usd,
         sum(coalesce(activity_months.refunded_revenue_usd, 0)) over customer_months
             as refunded_revenue_usd,
+        sum(coalesce(activity_months.priced_orders, 0)) over customer_months as priced_orders,
+        sum(coalesce(activity_months.order_value_log_sum, 0)) over customer_months
+            as order_value_log_sum,
+        sum(coalesce(activity_months.events, 0)) over customer_months as events,
+        sum(coalesce(activity_months.sessions, 0)) over customer_months as sessions,
+        sum(coalesce(activity_months.funnel_actions, 0)) over customer_months as funnel_actions,
         max(activity_months.last_order_at) over customer_months as last_order_at,
-        max(activity_months.last_visit_date) over customer_months as last_visit_date
+        max(activity_months.last_visit_date) over customer_months as last_visit_date,
+        min(activity_months.first_activity_date) over customer_months as first_activity_date,
+        max(activity_months.last_activity_date) over customer_months as last_activity_date
     from grid
     left join activity_months
         on
@@ -190,6 +204,15 @@ snapshots as (
             as order_recency_days,
         {{ days_between('running_totals.last_visit_date', 'running_totals.month_end') }}
             as visit_recency_days,
+        {{ days_between('running_totals.last_activity_date', 'running_totals.month_end') }}
+            as activity_recency_days,
+        running_totals.first_activity_date,
+        running_totals.last_activity_date,
+        running_totals.priced_orders,
+        running_totals.order_value_log_sum,
+        running_totals.events,
+        running_totals.sessions,
+        running_totals.funnel_actions,
         cast(running_totals.frequency as integer) as frequency,
         running_totals.gross_revenue_usd,
         running_totals.refunded_revenue_usd,
@@ -230,8 +253,12 @@ final as (
             when frequency > 0 then cast(gross_revenue_usd as double) / frequency
             else 0.0
         end as avg_order_value,
+        {{ typical_order_value('order_value_log_sum', 'priced_orders') }} as typical_order_value,
         tenure_days,
         {{ refund_rate('gross_revenue_usd', 'refunded_revenue_usd') }} as refund_rate,
+        case when frequency >= 2 then 1 else 0 end as is_repeat_customer,
+        {{ orders_per_active_month('frequency', 'first_activity_date', 'last_activity_date') }}
+            as orders_per_active_month,
 
         -- visits
         sessions_30d,
@@ -239,6 +266,10 @@ final as (
         page_views_30d,
         page_views_90d,
         coalesce(visit_recency_days, tenure_days) as days_since_last_visit,
+        coalesce(activity_recency_days, tenure_days) as days_since_last_activity,
+        {{ per_month('sessions', 'tenure_days') }} as sessions_per_month,
+        {{ per_session('events', 'sessions') }} as events_per_session,
+        {{ per_session('funnel_actions', 'sessions') }} as funnel_actions_per_session,
 
         -- shopping funnel, last 90 days
         product_views_90d,

@@ -1,5 +1,6 @@
 -- customer_features scaled with the parameters in customer_scaling_parameters: each
--- feature of the var scaled_features is winsorized, transformed, then standardized
+-- feature of the var scaled_features is imputed (a missing value becomes the median),
+-- winsorized, transformed, then standardized
 -- (<feature>_z, for clustering) and min-max scaled (<feature>_01, for display).
 with
 
@@ -26,7 +27,11 @@ transformed as (
         parameters.min_value,
         parameters.max_value,
         {{ apply_scaling_transform(
-            winsorize('features_long.feature_value', 'parameters.lower_bound', 'parameters.upper_bound'),
+            winsorize(
+                'coalesce(features_long.feature_value, parameters.median_value)',
+                'parameters.lower_bound',
+                'parameters.upper_bound'
+            ),
             'parameters.transform_name'
         ) }} as scaled_value
     from features_long

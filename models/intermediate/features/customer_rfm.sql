@@ -43,6 +43,13 @@ order_totals as (
         sum(case when is_completed then amount_usd else 0 end) as gross_revenue_usd,
         -- refunds and returns carry negative amounts
         -sum(case when is_refund then amount_usd else 0 end) as refunded_revenue_usd,
+        sum(case when is_completed and amount_usd > 0 then 1 else 0 end) as priced_orders,
+        sum(
+            case
+                when is_completed and amount_usd > 0 then {{ order_value_log('amount_usd') }}
+                else 0
+            end
+        ) as order_value_log_sum,
         min(case when is_completed then ordered_at end) as first_order_at,
         max(case when is_completed then ordered_at end) as last_order_at
     from orders_until_as_of
@@ -72,6 +79,9 @@ final as (
                 then cast(order_totals.gross_revenue_usd as double) / order_totals.frequency
             else 0.0
         end as avg_order_value,
+        {{ typical_order_value(
+            'order_totals.order_value_log_sum', 'order_totals.priced_orders'
+        ) }} as typical_order_value,
         {{ days_between('customers.signup_at', 'as_of.as_of_date') }} as tenure_days,
         {{ refund_rate(
             'coalesce(order_totals.gross_revenue_usd, 0)',

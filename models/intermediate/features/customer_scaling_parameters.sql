@@ -1,7 +1,8 @@
 -- One row per feature of the var scaled_features with the parameters fitted on
--- customer_features: the winsorizing bounds (percentiles of the raw values) and the
--- mean, population std, min and max of the winsorized, transformed values. Kept as
--- a table so customers can be scored later with exactly the same scaling.
+-- customer_features: the median that replaces a missing value, the winsorizing
+-- bounds (percentiles of the non-missing raw values) and the mean, population std,
+-- min and max of the imputed, winsorized, transformed values. Kept as a table so
+-- customers can be scored later with exactly the same scaling.
 with
 
 features_long as (
@@ -20,8 +21,10 @@ bounds as (
         {%- set upper = var('winsorize_upper_percentile') %}
         percentile_cont({{ lower }}) within group (order by feature_value) as lower_bound,
         percentile_cont({{ upper }}) within group (order by feature_value) as upper_bound,
+        percentile_cont(0.5) within group (order by feature_value) as median_value,
         max(as_of_date) as as_of_date,
-        count(*) as customers
+        count(*) as customers,
+        count(*) - count(feature_value) as imputed_customers
     from features_long
     group by feature_name, feature_position, transform_name
 
@@ -32,7 +35,11 @@ transformed as (
     select
         features_long.feature_name,
         {{ apply_scaling_transform(
-            winsorize('features_long.feature_value', 'bounds.lower_bound', 'bounds.upper_bound'),
+            winsorize(
+                'coalesce(features_long.feature_value, bounds.median_value)',
+                'bounds.lower_bound',
+                'bounds.upper_bound'
+            ),
             'bounds.transform_name'
         ) }} as scaled_value
     from features_long
@@ -62,7 +69,8 @@ final as (
         bounds.feature_position,
         bounds.transform_name,
 
-        -- winsorizing bounds, raw units
+        -- imputation and winsorizing bounds, raw units
+        cast(bounds.median_value as double) as median_value,
         cast(bounds.lower_bound as double) as lower_bound,
         cast(bounds.upper_bound as double) as upper_bound,
 
@@ -74,6 +82,7 @@ final as (
 
         -- fitted on
         bounds.customers,
+        bounds.imputed_customers,
         bounds.as_of_date
 
     from bounds

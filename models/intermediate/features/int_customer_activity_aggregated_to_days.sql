@@ -44,6 +44,16 @@ order_days as (
         sum(case when orders.is_completed then 1 else 0 end) as completed_orders,
         sum(case when orders.is_completed then orders.amount_usd else 0 end) as gross_revenue_usd,
         -sum(case when orders.is_refund then orders.amount_usd else 0 end) as refunded_revenue_usd,
+        sum(
+            case when orders.is_completed and orders.amount_usd > 0 then 1 else 0 end
+        ) as priced_orders,
+        sum(
+            case
+                when orders.is_completed and orders.amount_usd > 0
+                    then {{ order_value_log('orders.amount_usd') }}
+                else 0
+            end
+        ) as order_value_log_sum,
         min(case when orders.is_completed then orders.ordered_at end) as first_order_at,
         max(case when orders.is_completed then orders.ordered_at end) as last_order_at
     from orders
@@ -122,6 +132,9 @@ final as (
         cast(coalesce(order_days.gross_revenue_usd, 0) as decimal(18, 4)) as gross_revenue_usd,
         cast(coalesce(order_days.refunded_revenue_usd, 0) as decimal(18, 4))
             as refunded_revenue_usd,
+        cast(coalesce(order_days.priced_orders, 0) as integer) as priced_orders,
+        cast(coalesce(order_days.order_value_log_sum, 0) as decimal(38, 12))
+            as order_value_log_sum,
         order_days.first_order_at,
         order_days.last_order_at,
 

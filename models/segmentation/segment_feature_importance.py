@@ -1,0 +1,19 @@
+"""Per-segment permutation importance of every feature for the random forest that
+predicts the segment (drop of the segment's held-out F1 when the feature is shuffled);
+one row per model version, segment and feature, kept across builds (incremental)."""
+
+from segmentation.reporting import classifier_table
+
+
+def model(dbt, session):
+    dbt.config(materialized="incremental", unique_key="model_version")
+    seed = dbt.config.get("training_settings")["seed"]
+    sample = dbt.ref("customer_features_scaled").join(
+        dbt.ref("segmentation_training_sample"), "customer_id"
+    )
+    assignments = dbt.ref("customer_segment_assignments").select(
+        "customer_id, segment_id, model_version"
+    )
+    centroids = dbt.ref("segment_centroids").df()
+    stored = session.sql(f"select * from {dbt.this}").df() if dbt.is_incremental else None
+    return classifier_table("importance", sample.df(), assignments.df(), centroids, seed, stored)
