@@ -2,6 +2,19 @@
 -- its share of gross revenue, and the medians of recency, frequency, monetary value,
 -- typical order value and engagement, next to the same medians over every scored
 -- customer. The input of segment_personas, which names the segments from them.
+{#- the same figures per segment and over every scored customer -#}
+{%- set profile_aggregates -%}
+    count(*) as customers,
+        sum(gross_revenue_usd) as gross_revenue_usd,
+        percentile_cont(0.5) within group (order by recency_days) as median_recency_days,
+        percentile_cont(0.5) within group (order by frequency) as median_frequency,
+        percentile_cont(0.5) within group (order by monetary) as median_monetary,
+        -- customers without a priced order have no typical order value: left out
+        percentile_cont(0.5) within group (order by typical_order_value)
+            as median_typical_order_value,
+        percentile_cont(0.5) within group (order by engagement_score)
+            as median_engagement_score
+{%- endset %}
 with
 
 assignments as (
@@ -55,39 +68,24 @@ customers as (
 
 ),
 
--- one row per segment, and one per model version for every scored customer
--- (segment_id null)
-grouped as (
+population as (
 
     select
         model_version,
-        segment_id,
-        count(*) as customers,
-        sum(gross_revenue_usd) as gross_revenue_usd,
-        percentile_cont(0.5) within group (order by recency_days) as median_recency_days,
-        percentile_cont(0.5) within group (order by frequency) as median_frequency,
-        percentile_cont(0.5) within group (order by monetary) as median_monetary,
-        -- customers without a priced order have no typical order value: left out
-        percentile_cont(0.5) within group (order by typical_order_value)
-            as median_typical_order_value,
-        percentile_cont(0.5) within group (order by engagement_score)
-            as median_engagement_score
+        {{ profile_aggregates }}
     from customers
-    group by grouping sets ((model_version, segment_id), (model_version))
-
-),
-
-population as (
-
-    select * from grouped
-    where segment_id is null
+    group by model_version
 
 ),
 
 segments as (
 
-    select * from grouped
-    where segment_id is not null
+    select
+        model_version,
+        segment_id,
+        {{ profile_aggregates }}
+    from customers
+    group by model_version, segment_id
 
 ),
 
