@@ -1,11 +1,15 @@
--- Every eligible customer assigned to the nearest centre of one model version of
+-- Every eligible customer assigned to a segment of one model version of
 -- segment_centroids, in set-based SQL, so the per-customer work runs on any engine
--- (only the fit needs Python). The version carries its own scaling: each customer's
+-- (only the fit needs Python). The rule depends on the version's algorithm (the same
+-- as segmentation.clustering.score_segments): the nearest centre; for gmm the most
+-- probable diagonal Gaussian component, with its membership probability; for dbscan
+-- the nearest cluster mean if within the cluster's radius, else segment -1
+-- (outliers). The version carries its own scaling: each customer's
 -- features (customer_features) are imputed, winsorized, transformed and standardized
 -- with the parameters stored with the centres, so a version scores the same way
 -- after the scaling was refitted (var segmentation_retrain false, or a pinned older
--- version). Squared Euclidean distance to every centre, summed as an exact decimal
--- (the same result in any row order), lowest segment id on an exact tie.
+-- version). Sums over features are exact decimals (the same result in any row
+-- order); the lowest segment id wins an exact tie.
 -- The latest version is scored unless the var segmentation_model_version pins
 -- another (roll back). With the var scoring_centroids_path the centres come from a
 -- Parquet export of segment_centroids (how the Spark build scores: it runs no Python).
@@ -145,7 +149,20 @@ distances as (
         standardized.customer_id,
         standardized.model_version,
         centroids.segment_id,
+        max(centroids.algorithm) as algorithm,
+        max(centroids.log_weight) as log_weight,
+        max(centroids.radius_squared) as radius_squared,
         max(standardized.as_of_date) as as_of_date,
+        -- gmm: sum of ln(2 pi variance) + (z - mean)^2 / variance (null otherwise)
+        sum(
+            cast(
+                ln(2 * pi() * centroids.variance)
+                + (standardized.z_value - centroids.centre)
+                * (standardized.z_value - centroids.centre)
+                / centroids.variance
+                as decimal(38, 18)
+            )
+        ) as gaussian_sum,
         -- exact decimal sum: the same in any summation order, so ties and the
         -- stored distance do not depend on how the engine parallelizes
         sum(
@@ -164,15 +181,46 @@ distances as (
 
 ),
 
+scored as (
+
+    select
+        *,
+        -- gmm: log of weight x density of the component
+        log_weight - 0.5 * cast(gaussian_sum as double) as log_density
+    from distances
+
+),
+
 ranked as (
 
     select
         *,
         row_number() over (
             partition by customer_id
-            order by squared_distance asc, segment_id asc
-        ) as distance_rank
-    from distances
+            order by
+                case
+                    when algorithm = 'gmm' then -log_density
+                    else cast(squared_distance as double)
+                end asc,
+                segment_id asc
+        ) as distance_rank,
+        max(log_density) over (partition by customer_id) as best_log_density
+    from scored
+
+),
+
+-- gmm: membership probability of the most probable component, the softmax of the
+-- log densities (exact decimal sum over the components)
+probabilities as (
+
+    select
+        customer_id,
+        1.0 / cast(
+            sum(cast(exp(log_density - best_log_density) as decimal(38, 18))) as double
+        ) as membership_probability
+    from ranked
+    where algorithm = 'gmm'
+    group by customer_id
 
 ),
 
@@ -180,18 +228,28 @@ final as (
 
     select
         -- ids
-        customer_id,
-        segment_id,
-        model_version,
+        ranked.customer_id,
+        case
+            when
+                ranked.algorithm = 'dbscan'
+                and cast(ranked.squared_distance as double)
+                > ranked.radius_squared * (1 + 1e-9)
+                then -1
+            else ranked.segment_id
+        end as segment_id,
+        ranked.model_version,
 
         -- fit
-        cast(squared_distance as double) as squared_distance,
+        cast(ranked.squared_distance as double) as squared_distance,
+        probabilities.membership_probability,
 
         -- dates
-        as_of_date as assigned_as_of
+        ranked.as_of_date as assigned_as_of
 
     from ranked
-    where distance_rank = 1
+    left join probabilities
+        on ranked.customer_id = probabilities.customer_id
+    where ranked.distance_rank = 1
 
 )
 

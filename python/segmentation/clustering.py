@@ -25,7 +25,18 @@ Choice of k
     Highest silhouette; every k whose silhouette is within :data:`SILHOUETTE_TOLERANCE`
     (0.01) of the best counts as a tie and the smallest such k wins.
 GMM
-    ``GaussianMixture`` with ``covariance_type="full"`` (:data:`GMM_COVARIANCE`).
+    ``GaussianMixture`` with ``covariance_type="diag"`` (:data:`GMM_COVARIANCE`):
+    diagonal covariances keep the SQL scoring of every customer to ``k x d`` terms
+    (full covariances would need ``k x d^2``). :func:`score_segments` gives the most
+    probable component and its membership probability exactly as the SQL does.
+DBSCAN
+    Fitted on a seeded sample of at most :data:`DBSCAN_SAMPLE_SIZE` rows (its
+    neighbourhoods grow with n). A cluster is summarised by the mean of its members
+    and its radius, the largest squared distance of a member to that mean; every row
+    (sampled or not, noise included) then goes to the nearest mean if it lies within
+    that cluster's radius, else to :data:`OUTLIER_SEGMENT`. That rule is what SQL can
+    score; it can differ from DBSCAN's own labels for noise points that lie inside a
+    cluster's radius.
 Determinism
     The same matrix, algorithm, k and seed give byte-identical labels, centres and
     confidence. Fits run with one thread (``threadpoolctl``), because scikit-learn's
@@ -67,7 +78,7 @@ MINIBATCH_N_INIT = 3
 MINIBATCH_BATCH_SIZE = 4096
 MINIBATCH_MAX_ITER = 100
 
-GMM_COVARIANCE = "full"
+GMM_COVARIANCE = "diag"
 GMM_N_INIT = 1
 GMM_MAX_ITER = 200
 
@@ -75,14 +86,22 @@ GMM_MAX_ITER = 200
 # about 100 MB), so it is fitted on a seeded random sample of at most this many rows.
 AGGLOMERATIVE_SAMPLE_SIZE = 5_000
 
-DBSCAN_EPS = 0.5
-DBSCAN_MIN_SAMPLES = 5
+DBSCAN_EPS = 1.0
+DBSCAN_MIN_SAMPLES = 10
+# DBSCAN keeps every row's neighbourhood in memory: fit on a seeded sample of at most
+# this many rows.
+DBSCAN_SAMPLE_SIZE = 20_000
+# A row is inside a DBSCAN cluster when its squared distance is at most the radius times
+# (1 + RADIUS_TOLERANCE): the member that defines the radius stays inside however the
+# engine rounds its distance.
+RADIUS_TOLERANCE = 1e-9
 
 # Silhouette is O(n^2): it is computed on a seeded random sample of at most this many rows.
 SILHOUETTE_SAMPLE_SIZE = 10_000
 SILHOUETTE_TOLERANCE = 0.01
 RULE_SILHOUETTE = "highest silhouette; smallest k within 0.01 of the best"
 RULE_FIXED = "fixed by var"
+RULE_DBSCAN = "found by dbscan (eps, min_samples)"
 
 METRIC_COLUMNS = ("k", "silhouette", "davies_bouldin", "calinski_harabasz", "inertia")
 
@@ -125,6 +144,10 @@ class FittedModel:
             more confident). :attr:`confidence_kind` says which.
         segment_ids: int64, strictly increasing, the segment id of each row of
             :attr:`centres`; ``0..k-1`` straight out of :func:`fit_segments`.
+        variances: GMM only (else None): float64 ``k x d`` diagonal covariances, rows in
+            the order of :attr:`segment_ids`.
+        weights: GMM only (else None): float64 ``k`` mixture weights.
+        radii: DBSCAN only (else None): float64 ``k`` squared radius of each cluster.
 
     The arrays are read-only.
     """
@@ -137,17 +160,30 @@ class FittedModel:
     centres: np.ndarray
     confidence: np.ndarray
     segment_ids: np.ndarray = field(default=None)  # type: ignore[assignment]
+    variances: np.ndarray | None = None
+    weights: np.ndarray | None = None
+    radii: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         segment_ids = self.segment_ids
         if segment_ids is None:
             segment_ids = np.arange(self.k, dtype=np.int64)
-        for name, value, dtype in (
+        arrays = [
             ("labels", self.labels, np.int64),
             ("centres", self.centres, np.float64),
             ("confidence", self.confidence, np.float64),
             ("segment_ids", segment_ids, np.int64),
-        ):
+        ]
+        arrays += [
+            (name, value, np.float64)
+            for name, value in (
+                ("variances", self.variances),
+                ("weights", self.weights),
+                ("radii", self.radii),
+            )
+            if value is not None
+        ]
+        for name, value, dtype in arrays:
             array = np.array(value, dtype=dtype, order="C", copy=True)
             array.setflags(write=False)
             object.__setattr__(self, name, array)
@@ -430,10 +466,12 @@ def fit_segments(
               replaced by ``minibatch_kmeans``.
             * ``minibatch_kmeans``: ``MiniBatchKMeans`` (batch :data:`MINIBATCH_BATCH_SIZE`,
               ``n_init`` = :data:`MINIBATCH_N_INIT`).
-            * ``gmm``: ``GaussianMixture`` with :data:`GMM_COVARIANCE` (``"full"``)
+            * ``gmm``: ``GaussianMixture`` with :data:`GMM_COVARIANCE` (``"diag"``)
               covariances; a row's label is its most probable component.
-            * ``dbscan``: ``DBSCAN(eps=dbscan_eps, min_samples=dbscan_min_samples)``; k is
-              the number of clusters DBSCAN finds, noise rows get :data:`OUTLIER_SEGMENT`.
+            * ``dbscan``: ``DBSCAN(eps=dbscan_eps, min_samples=dbscan_min_samples)`` on a
+              seeded sample of at most ``sample_size`` rows; k is the number of clusters
+              DBSCAN finds; every row then goes to the nearest cluster mean within that
+              cluster's radius, else to :data:`OUTLIER_SEGMENT`.
             * ``agglomerative``: Ward linkage, fitted on a seeded random sample of at most
               ``sample_size`` rows (it is O(n^2)); the centres are the means of the Ward
               clusters' sampled members and every row, sampled or not, is then assigned
@@ -445,7 +483,9 @@ def fit_segments(
             (pass None).
         seed: random seed in [0, 2**32 - 1]; the same inputs and seed give byte-identical
             labels, centres and confidence.
-        sample_size: agglomerative sample bound; default :data:`AGGLOMERATIVE_SAMPLE_SIZE`.
+        sample_size: agglomerative sample bound (default
+            :data:`AGGLOMERATIVE_SAMPLE_SIZE`) or DBSCAN sample bound (default
+            :data:`DBSCAN_SAMPLE_SIZE`).
         dbscan_eps: DBSCAN neighbourhood radius in the scaled space (> 0).
         dbscan_min_samples: DBSCAN core point neighbourhood size (>= 1).
         minibatch_threshold: row count above which ``kmeans`` becomes
@@ -490,7 +530,7 @@ def fit_segments(
         if algorithm == "gmm":
             assert k is not None
             return _fit_gmm(X, k, seed, params)
-        return _fit_dbscan(X, seed, dbscan_eps, dbscan_min_samples, params)
+        return _fit_dbscan(X, seed, dbscan_eps, dbscan_min_samples, sample_size, params)
 
 
 def _fit(estimator: Any, X: np.ndarray, algorithm: str) -> None:
@@ -588,31 +628,57 @@ def _fit_gmm(X: np.ndarray, k: int, seed: int, params: dict[str, Any]) -> Fitted
         random_state=seed,
     )
     _fit(estimator, X, "gmm")
-    proba = estimator.predict_proba(X)
-    raw_labels = np.argmax(proba, axis=1).astype(np.int64)
-    confidence = proba[np.arange(X.shape[0]), raw_labels]
     means = np.ascontiguousarray(estimator.means_, dtype=np.float64)
+    variances = np.ascontiguousarray(estimator.covariances_, dtype=np.float64)
+    weights = np.ascontiguousarray(estimator.weights_, dtype=np.float64)
+    raw_labels, _, _ = score_segments(
+        X, means, np.arange(k), "gmm", variances=variances, weights=weights
+    )
     order = _canonical_order(raw_labels, means)
+    labels, _, probability = score_segments(
+        X, means[order], np.arange(k), "gmm", variances=variances[order], weights=weights[order]
+    )
     return FittedModel(
         algorithm="gmm",
         k=k,
         seed=seed,
         params=params,
-        labels=_apply_order(raw_labels, order),
+        labels=labels,
         centres=means[order],
-        confidence=np.clip(confidence, 0.0, 1.0),
+        confidence=probability,
+        variances=variances[order],
+        weights=weights[order],
     )
 
 
 def _fit_dbscan(
-    X: np.ndarray, seed: int, eps: float, min_samples: int, params: dict[str, Any]
+    X: np.ndarray,
+    seed: int,
+    eps: float,
+    min_samples: int,
+    sample_size: int | None,
+    params: dict[str, Any],
 ) -> FittedModel:
     if not (isinstance(eps, int | float | np.floating) and np.isfinite(eps) and eps > 0):
         raise SegmentationError(f"dbscan_eps must be a finite number > 0, got {eps!r}")
     min_samples = check_int(min_samples, "dbscan_min_samples", 1)
-    params.update({"eps": float(eps), "min_samples": min_samples})
+    bound = check_int(DBSCAN_SAMPLE_SIZE if sample_size is None else sample_size, "sample_size", 2)
+    n = X.shape[0]
+    if n > bound:
+        rows = np.sort(np.random.default_rng(seed).choice(n, size=bound, replace=False))
+        sample = X[rows]
+    else:
+        sample = X
+    params.update(
+        {
+            "eps": float(eps),
+            "min_samples": min_samples,
+            "sample_size": bound,
+            "fit_rows": int(sample.shape[0]),
+        }
+    )
     estimator = DBSCAN(eps=float(eps), min_samples=min_samples)
-    _fit(estimator, X, "dbscan")
+    _fit(estimator, sample, "dbscan")
     raw_labels = np.asarray(estimator.labels_, dtype=np.int64)
     raw_labels[raw_labels < 0] = OUTLIER_SEGMENT
     k = int(raw_labels.max()) + 1 if (raw_labels >= 0).any() else 0
@@ -621,10 +687,15 @@ def _fit_dbscan(
             f"dbscan found no cluster (every row is noise) with eps={eps}, "
             f"min_samples={min_samples}; increase dbscan_eps or lower dbscan_min_samples"
         )
-    means = _cluster_means(X, raw_labels, k)
+    means = _cluster_means(sample, raw_labels, k)
     order = _canonical_order(raw_labels, means)
-    labels = _apply_order(raw_labels, order)
+    sample_labels = _apply_order(raw_labels, order)
     centres = means[order]
+    radii = np.zeros(k, dtype=np.float64)
+    member_distances = _distance_to_assigned(sample, centres, sample_labels)
+    member = sample_labels != OUTLIER_SEGMENT
+    np.maximum.at(radii, sample_labels[member], member_distances[member])
+    labels, distances, _ = score_segments(X, centres, np.arange(k), "dbscan", radii=radii)
     return FittedModel(
         algorithm="dbscan",
         k=k,
@@ -632,8 +703,77 @@ def _fit_dbscan(
         params=params,
         labels=labels,
         centres=centres,
-        confidence=_distance_to_assigned(X, centres, labels),
+        confidence=np.where(labels == OUTLIER_SEGMENT, np.nan, distances),
+        radii=radii,
     )
+
+
+def score_segments(
+    X: np.ndarray,
+    centres: np.ndarray,
+    segment_ids: Sequence[int],
+    algorithm: str,
+    *,
+    variances: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
+    radii: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Score rows with a stored model the way ``customer_segment_assignments`` does.
+
+    * ``gmm``: log density of each diagonal Gaussian component plus its log weight,
+      ``log w - 0.5 * sum_j (log(2 pi v_j) + (x_j - mu_j)^2 / v_j)``; the most probable
+      component wins (lowest id on ties) and the probability is the softmax of the log
+      densities.
+    * ``dbscan``: the nearest centre (cluster mean) if the squared distance is at most
+      the cluster's squared radius (times 1 + :data:`RADIUS_TOLERANCE`), else
+      :data:`OUTLIER_SEGMENT`.
+    * every other algorithm: the nearest centre (lowest id on ties).
+
+    Args:
+        X: ``n x d`` scaled rows.
+        centres: ``k x d`` centres, one per segment id.
+        segment_ids: the ``k`` segment ids of the centres' rows.
+        algorithm: the algorithm of the model.
+        variances, weights: ``k x d`` and ``k``; required for ``gmm``.
+        radii: ``k`` squared radii; required for ``dbscan``.
+
+    Returns:
+        ``(labels, squared_distances, probabilities)``: the segment id of each row, its
+        squared distance to the centre of the segment (to the nearest centre for
+        outliers; for GMM to the chosen component's mean) and, for GMM, the membership
+        probability of the chosen component (NaN otherwise).
+    """
+    X = _check_matrix(X)
+    centres = _check_matrix(centres, "centres")
+    ids = np.asarray(segment_ids, dtype=np.int64)
+    if ids.shape != (centres.shape[0],):
+        raise SegmentationError(f"segment_ids must hold {centres.shape[0]} ids")
+    distances_all = _squared_distances(X, centres)
+    rows = np.arange(X.shape[0])
+    probability = np.full(X.shape[0], np.nan)
+    if algorithm == "gmm":
+        if variances is None or weights is None:
+            raise SegmentationError("scoring a gmm model needs its variances and weights")
+        v = np.asarray(variances, dtype=np.float64)
+        log_density = np.zeros_like(distances_all)
+        for j in range(X.shape[1]):  # feature by feature, as the SQL sums them
+            diff = X[:, j, None] - centres[None, :, j]
+            log_density += np.log(2.0 * np.pi * v[None, :, j]) + diff * diff / v[None, :, j]
+        log_density = np.log(np.asarray(weights, dtype=np.float64))[None, :] - 0.5 * log_density
+        best = np.argmax(log_density, axis=1)  # first maximum: lowest id on ties
+        relative = np.exp(log_density - log_density[rows, best][:, None])
+        probability = 1.0 / relative.sum(axis=1)
+        return ids[best], distances_all[rows, best], probability
+    nearest = np.argmin(distances_all, axis=1)
+    labels = ids[nearest]
+    distances = distances_all[rows, nearest]
+    if algorithm == "dbscan":
+        if radii is None:
+            raise SegmentationError("scoring a dbscan model needs its cluster radii")
+        limit = np.asarray(radii, dtype=np.float64)[nearest] * (1.0 + RADIUS_TOLERANCE)
+        outside = distances > limit
+        labels = np.where(outside, OUTLIER_SEGMENT, labels)
+    return labels, distances, probability
 
 
 # ---------------------------------------------------------------------------- choosing k
@@ -711,21 +851,26 @@ def select_k(
     silhouette_sample_size: int = SILHOUETTE_SAMPLE_SIZE,
     sample_size: int | None = None,
     minibatch_threshold: int | None = None,
+    dbscan_eps: float = DBSCAN_EPS,
+    dbscan_min_samples: int = DBSCAN_MIN_SAMPLES,
 ) -> KSelection:
-    """Fit each k and choose one by silhouette.
+    """Fit each k and choose one by silhouette (DBSCAN: fit once, k is what it finds).
 
     Args:
         X: ``n x d`` finite, already-scaled matrix.
         k_values: candidate k, each in [2, n]; duplicates are dropped, order is ascending.
             Ignored when ``fixed_k`` is given.
-        algorithm: one of :data:`ALGORITHMS` except ``dbscan`` (which finds k itself).
+        algorithm: one of :data:`ALGORITHMS`. ``dbscan`` finds k itself: it is fitted
+            once (``k_values`` and ``fixed_k`` are ignored), its metrics are those of the
+            rows it does not call outliers, and the rule is :data:`RULE_DBSCAN`.
         seed: random seed for the fits and for the silhouette sample.
         fixed_k: when not None, only this k is fitted and it is chosen with rule
             :data:`RULE_FIXED` (``"fixed by var"``); its metrics are still recorded.
         silhouette_sample_size: silhouette (O(n^2)) is computed on a seeded random sample
             of at most this many rows; the other metrics use every row.
-        sample_size: agglomerative sample bound, passed to :func:`fit_segments`.
+        sample_size: agglomerative or DBSCAN sample bound, passed to :func:`fit_segments`.
         minibatch_threshold: passed to :func:`fit_segments`.
+        dbscan_eps, dbscan_min_samples: passed to :func:`fit_segments` for ``dbscan``.
 
     Returns:
         A :class:`KSelection`: the metrics frame (one row per k), the chosen k and the
@@ -733,15 +878,30 @@ def select_k(
         :data:`SILHOUETTE_TOLERANCE` (0.01) of it is a tie and the smallest such k wins.
 
     Raises:
-        SegmentationError: dbscan or an unknown algorithm, k below 2 or above the rows,
+        SegmentationError: an unknown algorithm, k below 2 or above the rows,
             no k given, bad sample size, no silhouette defined.
     """
     algorithm = _check_algorithm(algorithm)
-    if algorithm == "dbscan":
-        raise SegmentationError("select_k does not apply to dbscan: DBSCAN finds k itself")
     X = _check_matrix(X)
     n = X.shape[0]
     silhouette_sample_size = check_int(silhouette_sample_size, "silhouette_sample_size", 2)
+    if algorithm == "dbscan":
+        model = fit_segments(
+            X,
+            "dbscan",
+            None,
+            seed,
+            sample_size=sample_size,
+            dbscan_eps=dbscan_eps,
+            dbscan_min_samples=dbscan_min_samples,
+        )
+        rng = np.random.default_rng(seed)
+        metrics = pd.DataFrame(
+            [{"k": model.k, **_metrics(X, model, rng, silhouette_sample_size)}],
+            columns=list(METRIC_COLUMNS),
+        )
+        metrics["k"] = metrics["k"].astype("int64")
+        return KSelection(metrics=metrics, chosen_k=model.k, rule=RULE_DBSCAN, algorithm="dbscan")
     if fixed_k is not None:
         candidates = [fixed_k]
     else:
@@ -862,4 +1022,7 @@ def relabel(model: FittedModel, ids: Sequence[int]) -> FittedModel:
         centres=model.centres[order],
         confidence=model.confidence,
         segment_ids=new_ids[order],
+        variances=None if model.variances is None else model.variances[order],
+        weights=None if model.weights is None else model.weights[order],
+        radii=None if model.radii is None else model.radii[order],
     )

@@ -21,17 +21,15 @@ from sklearn.metrics import adjusted_rand_score
 from segmentation.clustering import (
     ALGORITHMS,
     SegmentationError,
-    assign_nearest,
     fit_segments,
     match_segment_ids,
     relabel,
+    score_segments,
     select_k,
     validate_matrix,
 )
 
 CUSTOMER_ID = "customer_id"
-# Centre-based algorithms: a customer's segment is the nearest centre, which SQL can score.
-CENTRE_BASED = ("kmeans", "minibatch_kmeans", "agglomerative")
 
 
 @dataclass(frozen=True)
@@ -39,13 +37,14 @@ class TrainingSettings:
     """What a training run is asked to do (the dbt vars of the segmentation layer).
 
     Attributes:
-        algorithm: one of :data:`segmentation.clustering.ALGORITHMS`; SQL scoring needs a
-            centre-based one (:data:`CENTRE_BASED`).
+        algorithm: one of :data:`segmentation.clustering.ALGORITHMS`.
         features: columns of ``customer_features_scaled`` to cluster on, in order.
         k_values: candidate numbers of segments, ascending.
         fixed_k: a fixed number of segments (skips the choice), or None.
         seed: random seed of every fit and sample.
         silhouette_sample_size: rows of the silhouette sample (silhouette is O(n^2)).
+        dbscan_eps: DBSCAN neighbourhood radius (scaled units).
+        dbscan_min_samples: DBSCAN core point neighbourhood size.
     """
 
     algorithm: str
@@ -54,6 +53,8 @@ class TrainingSettings:
     fixed_k: int | None
     seed: int
     silhouette_sample_size: int
+    dbscan_eps: float
+    dbscan_min_samples: int
 
     @classmethod
     def from_vars(
@@ -64,6 +65,8 @@ class TrainingSettings:
         fixed_k: Any,
         seed: Any,
         silhouette_sample_size: Any,
+        dbscan_eps: Any = 1.0,
+        dbscan_min_samples: Any = 10,
     ) -> TrainingSettings:
         """Settings from the values of the dbt vars, checked, with errors naming the var.
 
@@ -74,6 +77,8 @@ class TrainingSettings:
             fixed_k: var ``segmentation_k``, an integer or None.
             seed: var ``random_seed``.
             silhouette_sample_size: var ``silhouette_sample_size``.
+            dbscan_eps: var ``dbscan_eps``, a number > 0.
+            dbscan_min_samples: var ``dbscan_min_samples``, an integer >= 1.
 
         Raises:
             SegmentationError: a var of the wrong type or out of range.
@@ -81,11 +86,6 @@ class TrainingSettings:
         if algorithm not in ALGORITHMS:
             raise SegmentationError(
                 f"var segmentation_algorithm is {algorithm!r}; accepted: {', '.join(ALGORITHMS)}"
-            )
-        if algorithm not in CENTRE_BASED:
-            raise SegmentationError(
-                f"var segmentation_algorithm is {algorithm!r}: the SQL scoring of every "
-                f"customer needs a centre-based algorithm ({', '.join(CENTRE_BASED)})"
             )
         if (
             not isinstance(features, Sequence)
@@ -99,6 +99,12 @@ class TrainingSettings:
             )
         if len(set(features)) != len(features):
             raise SegmentationError(f"var segmentation_features repeats a column: {features!r}")
+        unscaled = [name for name in features if not name.endswith(SCALED_SUFFIX)]
+        if unscaled:
+            raise SegmentationError(
+                f"var segmentation_features: {unscaled[0]!r} is not the standardized column "
+                "<feature>_z of a feature in the var scaled_features"
+            )
         if (
             not isinstance(k_range, Sequence)
             or len(k_range) != 2
@@ -120,6 +126,17 @@ class TrainingSettings:
                 "var silhouette_sample_size must be an integer >= 2, "
                 f"got {silhouette_sample_size!r}"
             )
+        if (
+            isinstance(dbscan_eps, bool)
+            or not isinstance(dbscan_eps, int | float)
+            or not dbscan_eps > 0
+            or dbscan_eps == float("inf")
+        ):
+            raise SegmentationError(f"var dbscan_eps must be a number > 0, got {dbscan_eps!r}")
+        if not _is_int(dbscan_min_samples) or dbscan_min_samples < 1:
+            raise SegmentationError(
+                f"var dbscan_min_samples must be an integer >= 1, got {dbscan_min_samples!r}"
+            )
         return cls(
             algorithm=algorithm,
             features=tuple(features),
@@ -127,11 +144,23 @@ class TrainingSettings:
             fixed_k=fixed_k,
             seed=seed,
             silhouette_sample_size=silhouette_sample_size,
+            dbscan_eps=float(dbscan_eps),
+            dbscan_min_samples=dbscan_min_samples,
         )
 
     @property
     def largest_k(self) -> int:
+        """The fewest customers a fit needs: the largest k (DBSCAN: min_samples)."""
+        if self.algorithm == "dbscan":
+            return self.dbscan_min_samples
         return self.fixed_k if self.fixed_k is not None else max(self.k_values)
+
+    @property
+    def fit_options(self) -> dict[str, Any]:
+        """Keyword options of the fits that depend on the algorithm."""
+        if self.algorithm == "dbscan":
+            return {"dbscan_eps": self.dbscan_eps, "dbscan_min_samples": self.dbscan_min_samples}
+        return {}
 
 
 def _is_int(value: Any) -> bool:
@@ -214,6 +243,7 @@ def k_selection_table(sample: pd.DataFrame, settings: TrainingSettings) -> pd.Da
         settings.seed,
         fixed_k=settings.fixed_k,
         silhouette_sample_size=settings.silhouette_sample_size,
+        **settings.fit_options,
     )
     table = selection.metrics.copy()
     table["model_version"] = model_version(data, settings)
@@ -238,6 +268,11 @@ CENTROID_COLUMNS = (
     "training_customers",
     "algorithm",
     "k",
+    # gmm: the component's variance of the feature and its log weight; dbscan: the
+    # cluster's squared radius; null for the other algorithms
+    "variance",
+    "log_weight",
+    "radius_squared",
     # the scaling of the feature when the version was trained (customer_scaling_parameters)
     "source_feature",
     "transform_name",
@@ -377,7 +412,10 @@ def centroids_table(
         stored = history.loc[history["model_version"] == version, list(CENTROID_COLUMNS)]
         return stored.sort_values(["segment_id", "feature_position"]).reset_index(drop=True)
 
-    model = fit_segments(data.matrix, settings.algorithm, k, settings.seed)
+    k_or_none = None if settings.algorithm == "dbscan" else k
+    model = fit_segments(
+        data.matrix, settings.algorithm, k_or_none, settings.seed, **settings.fit_options
+    )
     previous_version = None
     comparable = history[history["feature_list"] == ",".join(settings.features)]
     if len(comparable):
@@ -405,6 +443,9 @@ def centroids_table(
             "training_customers": sizes[int(segment_id)],
             "algorithm": model.algorithm,
             "k": model.k,
+            "variance": None if model.variances is None else model.variances[row, position],
+            "log_weight": None if model.weights is None else np.log(model.weights[row]),
+            "radius_squared": None if model.radii is None else model.radii[row],
             **parameters.loc[feature].to_dict(),
         }
         for row, segment_id in enumerate(model.segment_ids)
@@ -413,7 +454,36 @@ def centroids_table(
     table = pd.DataFrame(rows, columns=list(CENTROID_COLUMNS))
     # text even when every value is null (a first version), so the stored column is text
     table["previous_model_version"] = table["previous_model_version"].astype("string")
+    # nullable floats, so an unused column is stored as null, not NaN
+    for column in ("variance", "log_weight", "radius_squared"):
+        table[column] = table[column].astype("Float64")
     return table
+
+
+def score_with_stored(
+    matrix: np.ndarray, version_rows: pd.DataFrame, features: Sequence[str]
+) -> np.ndarray:
+    """Segment ids of the rows of ``matrix`` under one stored version of
+    ``segment_centroids`` (its rows), by :func:`segmentation.clustering.score_segments`,
+    the rule the SQL scoring applies."""
+
+    def wide(column: str) -> pd.DataFrame:
+        table = version_rows.pivot(index="segment_id", columns="feature_name", values=column)
+        return table[list(features)]
+
+    centres = wide("centre")
+    per_segment = version_rows.groupby("segment_id").first().loc[centres.index]
+    algorithm = str(per_segment["algorithm"].iloc[0])
+    options: dict[str, Any] = {}
+    if algorithm == "gmm":
+        options["variances"] = wide("variance").to_numpy(dtype=np.float64)
+        options["weights"] = np.exp(per_segment["log_weight"].to_numpy(dtype=np.float64))
+    if algorithm == "dbscan":
+        options["radii"] = per_segment["radius_squared"].to_numpy(dtype=np.float64)
+    labels, _, _ = score_segments(
+        matrix, centres.to_numpy(), centres.index.to_numpy(), algorithm, **options
+    )
+    return labels
 
 
 def _checked_history(history: pd.DataFrame | None) -> pd.DataFrame:
@@ -484,8 +554,8 @@ def registry_row(
         on the same data keeps its ``trained_at``. Otherwise the metrics of the chosen k,
         the settings as JSON (``params``), and ``adjusted_rand_vs_previous``: the
         adjusted Rand index, on this training sample, between the segments of this
-        version and those of the previous version (each customer to the nearest centre
-        of each version); null for the first version.
+        version and those of the previous version (each customer scored with each
+        version by :func:`score_with_stored`); null for the first version.
     """
     data = training_data(sample, settings)
     version = model_version(data, settings)
@@ -499,19 +569,15 @@ def registry_row(
             f"segment_centroids has no rows for model version {version}: rebuild it"
         )
 
-    def centres_of(version_rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        wide = version_rows.pivot(index="segment_id", columns="feature_name", values="centre")
-        return wide.index.to_numpy(), wide[list(settings.features)].to_numpy()
-
     previous_version = own["previous_model_version"].iloc[0]
     agreement = None
     if isinstance(previous_version, str):
-        ids, centres = centres_of(own)
-        previous_ids, previous_centres = centres_of(
-            centroids[centroids["model_version"] == previous_version]
+        labels = score_with_stored(data.matrix, own, settings.features)
+        previous_labels = score_with_stored(
+            data.matrix,
+            centroids[centroids["model_version"] == previous_version],
+            settings.features,
         )
-        labels = ids[assign_nearest(data.matrix, centres)[0]]
-        previous_labels = previous_ids[assign_nearest(data.matrix, previous_centres)[0]]
         agreement = float(adjusted_rand_score(previous_labels, labels))
     else:
         previous_version = None
@@ -521,6 +587,7 @@ def registry_row(
         "fixed_k": settings.fixed_k,
         "silhouette_sample_size": settings.silhouette_sample_size,
         "requested_algorithm": settings.algorithm,
+        **settings.fit_options,
     }
     row = {
         "model_version": version,

@@ -21,6 +21,7 @@ from segmentation.clustering import (
     fit_segments,
     match_segment_ids,
     relabel,
+    score_segments,
     select_k,
     validate_matrix,
 )
@@ -77,7 +78,9 @@ def sort_rows(a: np.ndarray) -> np.ndarray:
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
 def test_each_algorithm_recovers_planted_blobs(planted, algorithm):
     x, y = planted
-    model = fit(x, algorithm, sample_size=100)
+    # agglomerative on a bounded sample; DBSCAN on every row (a sample would make
+    # the radii smaller and leave some far members outside)
+    model = fit(x, algorithm, sample_size=100 if algorithm == "agglomerative" else None)
     assert model.algorithm == algorithm
     assert model.k == 4
     assert model.labels.shape == (len(x),)
@@ -246,10 +249,10 @@ def test_gmm_confidence_is_membership_probability(planted):
     x, _ = planted
     model = fit(x, "gmm", seed=5)
     assert model.confidence_kind == "probability"
-    assert model.params["covariance_type"] == cl.GMM_COVARIANCE == "full"
+    assert model.params["covariance_type"] == cl.GMM_COVARIANCE == "diag"
     reference = GaussianMixture(
         n_components=4,
-        covariance_type="full",
+        covariance_type="diag",
         n_init=cl.GMM_N_INIT,
         max_iter=cl.GMM_MAX_ITER,
         random_state=5,
@@ -257,6 +260,53 @@ def test_gmm_confidence_is_membership_probability(planted):
     proba = reference.predict_proba(x)
     np.testing.assert_allclose(model.confidence, proba.max(axis=1), rtol=1e-9)
     np.testing.assert_allclose(sort_rows(model.centres), sort_rows(reference.means_), rtol=1e-9)
+
+
+def test_score_segments_gives_sklearns_gmm_prediction_and_probability():
+    # overlapping components, so probabilities are far from 0 and 1
+    x, _ = make_blobs(n_samples=400, centers=[[0, 0, 0], [2, 0, 0], [0, 3, 1]], random_state=4)
+    reference = GaussianMixture(n_components=3, covariance_type="diag", random_state=1).fit(x)
+    ids = np.array([5, 7, 9])  # stored ids need not be 0..k-1
+    labels, distances, probability = score_segments(
+        x,
+        reference.means_,
+        ids,
+        "gmm",
+        variances=reference.covariances_,
+        weights=reference.weights_,
+    )
+    proba = reference.predict_proba(x)
+    np.testing.assert_array_equal(labels, ids[reference.predict(x)])
+    np.testing.assert_allclose(probability, proba.max(axis=1), rtol=1e-9)
+    assert ((probability > 0.5) & (probability < 0.9)).any()
+    chosen = reference.means_[reference.predict(x)]
+    np.testing.assert_allclose(distances, ((x - chosen) ** 2).sum(axis=1), rtol=1e-12)
+    with pytest.raises(SegmentationError, match="variances and weights"):
+        score_segments(x, reference.means_, ids, "gmm")
+
+
+def test_score_segments_keeps_dbscan_outliers_outside_every_radius():
+    centres = np.array([[0.0, 0.0], [10.0, 0.0]])
+    radii = np.array([1.0, 4.0])  # squared
+    x = np.array([[0.9, 0.0], [1.1, 0.0], [8.1, 0.0], [7.9, 0.0], [5.0, 5.0]])
+    labels, distances, probability = score_segments(x, centres, [3, 4], "dbscan", radii=radii)
+    # 0.81 <= 1: in 3; 1.21 > 1: outlier; 3.61 <= 4: in 4; 4.41 > 4: outlier; far: outlier
+    np.testing.assert_array_equal(labels, [3, -1, 4, -1, -1])
+    np.testing.assert_allclose(distances, [0.81, 1.21, 3.61, 4.41, 50.0])
+    assert np.isnan(probability).all()
+
+
+def test_dbscan_on_a_sample_scores_the_other_rows_by_radius(planted):
+    x, y = planted
+    model = fit(x, "dbscan", k=None, sample_size=150)
+    assert model.params["fit_rows"] == 150
+    assert model.radii is not None and model.radii.shape == (model.k,)
+    labels, _, _ = score_segments(x, model.centres, model.segment_ids, "dbscan", radii=model.radii)
+    np.testing.assert_array_equal(model.labels, labels)
+    # far fewer outliers than unsampled rows: most rows fall inside a sampled radius
+    members = model.labels != OUTLIER_SEGMENT
+    assert members.mean() > 0.8
+    assert adjusted_rand_score(y[members], model.labels[members]) > 0.95
 
 
 def test_gmm_confidence_is_in_unit_interval_on_overlapping_data():
@@ -396,10 +446,16 @@ def test_select_k_rejects_bad_k_values(planted, k_values, message):
         select_k(x, k_values, "kmeans", SEED)
 
 
-def test_select_k_rejects_dbscan(planted):
-    x, _ = planted
-    with pytest.raises(SegmentationError, match="dbscan"):
-        select_k(x, [2, 3], "dbscan", SEED)
+def test_select_k_fits_dbscan_once_and_records_what_it_found(planted):
+    x, y = planted
+    selection = select_k(x, [2, 3], "dbscan", SEED, dbscan_eps=DBSCAN_EPS)
+    assert selection.chosen_k == 4
+    assert selection.rule == cl.RULE_DBSCAN
+    assert selection.metrics["k"].tolist() == [4]
+    # every planted row is a member here, so the metrics are scikit-learn's on y
+    row = selection.metrics.iloc[0]
+    assert row["silhouette"] == pytest.approx(silhouette_score(x, y), rel=1e-12)
+    assert row["davies_bouldin"] == pytest.approx(davies_bouldin_score(x, y), rel=1e-12)
 
 
 # ---------------------------------------------------------------------------- stable ids

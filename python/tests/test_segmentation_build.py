@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 from dbt_runner import PROJECT_DIR, run_dbt
+from segmentation.clustering import score_segments
 from segmentation.model_export import export_model
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
@@ -256,3 +257,85 @@ def test_retrain_false_without_a_stored_model_says_so(small_raw, tmp_path) -> No
     )
     assert run.returncode != 0
     assert "cluster_k_selection holds no stored model yet" in run.output, run.output[-3000:]
+
+
+@pytest.mark.parametrize("algorithm", ["gmm", "dbscan"])
+def test_sql_scoring_of_gmm_and_dbscan_equals_the_package(
+    small_build, small_raw, tmp_path, algorithm
+) -> None:
+    """Retrain with another algorithm: the SQL assigns every customer as
+    segmentation.clustering.score_segments does with the stored parameters."""
+    workdir = copy_of_warehouse(small_build, tmp_path, algorithm)
+    run = run_dbt(
+        ["build", "--select", "segmentation"],
+        workdir,
+        {"raw_dir": str(small_raw), "segmentation_algorithm": algorithm},
+    )
+    assert run.returncode == 0, run.output[-4000:]
+    with run.connect() as con:
+        assigned = frame(
+            con, "select * from customer_segment_assignments order by customer_id"
+        ).set_index("customer_id")
+        version = assigned["model_version"].iloc[0]
+        stored = frame(con, f"select * from segment_centroids where model_version = '{version}'")
+        features = stored.sort_values("feature_position")["feature_name"].unique().tolist()
+        scaled = frame(
+            con,
+            f"select customer_id, {', '.join(features)} from customer_features_scaled "
+            "order by customer_id",
+        ).set_index("customer_id")
+    assert (stored["algorithm"] == algorithm).all()
+    assert list(scaled.index) == list(assigned.index)
+    x = scaled[features].to_numpy()
+    centres = stored.pivot(index="segment_id", columns="feature_name", values="centre")[features]
+    per_segment = stored.groupby("segment_id").first().loc[centres.index]
+    options = {}
+    if algorithm == "gmm":
+        variances = stored.pivot(index="segment_id", columns="feature_name", values="variance")
+        options = {
+            "variances": variances[features].to_numpy(dtype=float),
+            "weights": np.exp(per_segment["log_weight"].to_numpy(dtype=float)),
+        }
+    else:
+        options = {"radii": per_segment["radius_squared"].to_numpy(dtype=float)}
+    labels, distances, probability = score_segments(
+        x, centres.to_numpy(), centres.index.to_numpy(), algorithm, **options
+    )
+    np.testing.assert_array_equal(assigned["segment_id"].to_numpy(), labels)
+    np.testing.assert_allclose(assigned["squared_distance"], distances, rtol=1e-9, atol=1e-12)
+    if algorithm == "gmm":
+        np.testing.assert_allclose(assigned["membership_probability"], probability, rtol=1e-9)
+        assert (assigned["membership_probability"] < 0.9).any()
+    else:
+        assert assigned["membership_probability"].isna().all()
+        # DBSCAN on the small data leaves some customers outside every cluster
+        assert (labels == -1).any()
+
+
+@pytest.mark.parametrize(
+    ("vars_", "message"),
+    [
+        (
+            {"segmentation_algorithm": "kmeanz"},
+            "var segmentation_algorithm is 'kmeanz'; accepted: kmeans, minibatch_kmeans",
+        ),
+        ({"segmentation_k": 100_000}, "too few rows: 1687 rows, at least 100000 are needed"),
+        (
+            {"segmentation_features": ["frequency_z", "frequency"]},
+            "'frequency' is not the standardized column <feature>_z",
+        ),
+    ],
+)
+def test_bad_settings_stop_the_build_with_a_message_naming_them(
+    small_build, small_raw, tmp_path, vars_, message
+) -> None:
+    workdir = copy_of_warehouse(small_build, tmp_path, "bad")
+    run = run_dbt(
+        ["build", "--select", "cluster_k_selection segment_centroids"],
+        workdir,
+        {"raw_dir": str(small_raw), **vars_},
+    )
+    assert run.returncode != 0
+    assert message in run.output, run.output[-3000:]
+    # the message is ours, raised before scikit-learn sees the data
+    assert "sklearn" not in run.output

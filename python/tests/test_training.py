@@ -14,6 +14,7 @@ from segmentation.training import (
     original_units,
     registry_row,
     retrain_requested,
+    score_with_stored,
     stored_model,
     training_data,
 )
@@ -112,7 +113,9 @@ def test_centroids_refuse_a_k_selection_of_other_data(planted) -> None:
     ("changes", "message"),
     [
         ({"algorithm": "kmeanz"}, "segmentation_algorithm is 'kmeanz'; accepted"),
-        ({"algorithm": "gmm"}, "needs a centre-based algorithm"),
+        ({"dbscan_eps": 0}, "dbscan_eps must be a number > 0"),
+        ({"dbscan_eps": "1"}, "dbscan_eps must be a number > 0"),
+        ({"dbscan_min_samples": 0}, "dbscan_min_samples must be an integer >= 1"),
         ({"features": []}, "segmentation_features must be a non-empty list"),
         ({"features": "a_z"}, "segmentation_features must be a non-empty list"),
         ({"features": ["a_z", "a_z"]}, "repeats a column"),
@@ -304,10 +307,8 @@ def test_a_feature_without_scaling_parameters_is_named(planted) -> None:
     table = k_selection_table(sample, settings())
     with pytest.raises(SegmentationError, match=r"'c_z' is not the standardized column"):
         centroids_table(sample, settings(), table, scaling=SCALING.iloc[:2])
-    renamed = sample.rename(columns={"c_z": "c_01"})
-    unscaled = settings(features=["a_z", "b_z", "c_01"])
     with pytest.raises(SegmentationError, match=r"'c_01' is not the standardized column"):
-        centroids_table(renamed, unscaled, k_selection_table(renamed, unscaled), scaling=SCALING)
+        settings(features=["a_z", "b_z", "c_01"])
 
 
 def test_retrain_false_keeps_what_is_stored_and_needs_a_stored_model(planted) -> None:
@@ -325,3 +326,25 @@ def test_retrain_false_keeps_what_is_stored_and_needs_a_stored_model(planted) ->
     for empty in (None, stored.iloc[:0]):
         with pytest.raises(SegmentationError, match="segment_centroids holds no stored model"):
             stored_model(empty, "segment_centroids")
+
+
+@pytest.mark.parametrize("algorithm", ["gmm", "dbscan", "agglomerative"])
+def test_every_algorithm_trains_a_version_that_scores_like_its_fit(planted, algorithm) -> None:
+    """Each algorithm's stored rows (centres plus variances/weights or radii) score the
+    training sample exactly as the fit labelled it, and recover the planted blobs."""
+    sample, truth = planted
+    chosen = settings(algorithm=algorithm, dbscan_eps=1.5, dbscan_min_samples=5)
+    table = k_selection_table(sample, chosen)
+    assert table["is_chosen"].sum() == 1 and table.loc[table["is_chosen"], "k"].item() == 4
+    centroids = centroids_table(sample, chosen, table, scaling=SCALING)
+    assert centroids["algorithm"].unique().tolist() == [algorithm]
+    for column in ("variance", "log_weight", "radius_squared"):
+        used = {"gmm": ("variance", "log_weight"), "dbscan": ("radius_squared",)}
+        assert centroids[column].notna().all() == (column in used.get(algorithm, ()))
+        assert centroids[column].isna().all() == (column not in used.get(algorithm, ()))
+    x = sample.sort_values("customer_id")[FEATURES].to_numpy()
+    labels = score_with_stored(x, centroids, FEATURES)
+    assert adjusted_rand_score(truth[sample["customer_id"].argsort()], labels) > 0.95
+    sizes = centroids.groupby("segment_id")["training_customers"].first()
+    counts = pd.Series(labels).value_counts()
+    assert all(counts.get(segment, 0) == size for segment, size in sizes.items())

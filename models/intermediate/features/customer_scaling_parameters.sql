@@ -48,16 +48,43 @@ transformed as (
 
 ),
 
-moments as (
+-- mean and population std from exact decimal sums: avg() and stddev_pop() of doubles
+-- depend on the order the engine adds rows in, which changes from run to run; these
+-- do not, so a rebuild on the same data gives the same bits
+means as (
 
     select
         feature_name,
-        avg(scaled_value) as mean,
-        stddev_pop(scaled_value) as std,
+        cast(sum(cast(scaled_value as decimal(38, 18))) as double) / count(*) as mean,
         min(scaled_value) as min_value,
         max(scaled_value) as max_value
     from transformed
     group by feature_name
+
+),
+
+moments as (
+
+    select
+        means.feature_name,
+        means.mean,
+        sqrt(
+            cast(
+                sum(
+                    cast(
+                        (transformed.scaled_value - means.mean)
+                        * (transformed.scaled_value - means.mean)
+                        as decimal(38, 18)
+                    )
+                ) as double
+            ) / count(*)
+        ) as std,
+        means.min_value,
+        means.max_value
+    from transformed
+    inner join means
+        on transformed.feature_name = means.feature_name
+    group by means.feature_name, means.mean, means.min_value, means.max_value
 
 ),
 
