@@ -20,4 +20,4 @@ def model(dbt, session):
     columns = ", ".join(["customer_id", *settings.features])
     features = dbt.ref("customer_features_scaled").select(columns)
     sample = features.join(dbt.ref("segmentation_training_sample"), "customer_id").df()
-    return k_selection_table(sample, settings)
+    return k_selection_table(sample, settings, history)

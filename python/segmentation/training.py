@@ -225,8 +225,13 @@ K_SELECTION_COLUMNS = (
 )
 
 
-def k_selection_table(sample: pd.DataFrame, settings: TrainingSettings) -> pd.DataFrame:
+def k_selection_table(
+    sample: pd.DataFrame, settings: TrainingSettings, history: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Fit every candidate k on the sample and record its quality metrics.
+
+    When ``history`` (the rows stored by earlier builds) already holds this sample's
+    and settings' model version, its rows are returned unchanged and nothing is fitted.
 
     Returns:
         One row per k (columns :data:`K_SELECTION_COLUMNS`): silhouette (on a seeded
@@ -236,6 +241,10 @@ def k_selection_table(sample: pd.DataFrame, settings: TrainingSettings) -> pd.Da
         within 0.01 of the best; or fixed by the var ``segmentation_k``).
     """
     data = training_data(sample, settings)
+    version = model_version(data, settings)
+    if history is not None and len(history) and (history["model_version"] == version).any():
+        stored = history.loc[history["model_version"] == version, list(K_SELECTION_COLUMNS)]
+        return stored.sort_values("k").reset_index(drop=True)
     selection = select_k(
         data.matrix,
         settings.k_values,
@@ -246,7 +255,7 @@ def k_selection_table(sample: pd.DataFrame, settings: TrainingSettings) -> pd.Da
         **settings.fit_options,
     )
     table = selection.metrics.copy()
-    table["model_version"] = model_version(data, settings)
+    table["model_version"] = version
     table["is_chosen"] = table["k"] == selection.chosen_k
     table["selection_rule"] = selection.rule
     table["algorithm"] = selection.algorithm

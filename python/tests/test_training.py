@@ -348,3 +348,17 @@ def test_every_algorithm_trains_a_version_that_scores_like_its_fit(planted, algo
     sizes = centroids.groupby("segment_id")["training_customers"].first()
     counts = pd.Series(labels).value_counts()
     assert all(counts.get(segment, 0) == size for segment, size in sizes.items())
+
+
+def test_k_selection_of_a_stored_version_is_not_refitted(planted, monkeypatch) -> None:
+    sample, _ = planted
+    table = k_selection_table(sample, settings())
+    import segmentation.training as training
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("select_k must not run for a stored version")
+
+    monkeypatch.setattr(training, "select_k", no_fit)
+    pd.testing.assert_frame_equal(k_selection_table(sample, settings(), history=table), table)
+    with pytest.raises(AssertionError, match="must not run"):
+        k_selection_table(sample, settings(seed=1), history=table)
