@@ -7,8 +7,9 @@
     case
         when {{ frequency }} > 0
             then cast({{ frequency }} as double) / greatest(
-                1.0,
-                ({{ days_between(first_activity_date, last_activity_date) }} + 1) / 30.44
+                cast(1 as double),
+                cast({{ days_between(first_activity_date, last_activity_date) }} + 1 as double)
+                / 30.44
             )
         else 0.0
     end
