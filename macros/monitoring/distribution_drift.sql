@@ -1,9 +1,12 @@
 {#-
     Population stability index (PSI) and KL divergence of numeric columns between two
-    periods of a relation. Renders CTEs to put in a model's WITH clause (after a CTE
-    `periods` with one row: current_period, baseline_period); the last, `<prefix>_result`,
-    has one row per column: column_name, baseline_rows, current_rows, bins, psi,
-    kl_divergence.
+    periods. Input: a relation or CTE `values` in long form, one row per row of either
+    period and column: column_name, side ('baseline' or 'current'), column_value
+    (double, may be null). Renders CTEs to put in a model's WITH clause; the last,
+    `<prefix>_result`, has one row per column: column_name, baseline_rows,
+    current_rows, bins, psi, kl_divergence. (Long input from a table keeps the query
+    plan small: Spark inlines CTEs, and a wide unpivot inlined several times ran the
+    driver out of memory.)
 
     Bins are the baseline's quantiles: the `bins - 1` inner edges are
     percentile_cont(i / bins) of the baseline's non-null values; equal edges (a column
@@ -18,27 +21,7 @@
 
     Sums are exact decimals, so the result does not depend on row order.
 -#}
-{% macro distribution_drift(
-    relation, columns, period_column, periods, bins=10, epsilon=0.0001, prefix='drift'
-) %}
-
-{{ prefix }}_values as (
-    {%- for column in columns %}
-        select
-            '{{ column }}' as column_name,
-            case
-                when source.{{ period_column }} = {{ periods }}.current_period then 'current'
-                else 'baseline'
-            end as side,
-            cast(source.{{ column }} as double) as column_value
-        from {{ relation }} as source
-        inner join {{ periods }}
-            on
-                source.{{ period_column }} = {{ periods }}.current_period
-                or source.{{ period_column }} = {{ periods }}.baseline_period
-        {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
-),
+{% macro distribution_drift(values, bins=10, epsilon=0.0001, prefix='drift') %}
 
 {{ prefix }}_quantiles as (
 
@@ -48,7 +31,7 @@
             percentile_cont({{ i / bins }}) within group (order by column_value)
                 as q{{ i }}{{ "," if not loop.last }}
         {%- endfor %}
-    from {{ prefix }}_values
+    from {{ values }} as {{ prefix }}_input
     where side = 'baseline' and column_value is not null
     group by column_name
 
@@ -94,25 +77,25 @@
 {{ prefix }}_binned as (
 
     select
-        {{ prefix }}_values.column_name,
-        {{ prefix }}_values.side,
+        {{ prefix }}_input.column_name,
+        {{ prefix }}_input.side,
         {{ prefix }}_bins.bin
-    from {{ prefix }}_values
+    from {{ values }} as {{ prefix }}_input
     inner join {{ prefix }}_bins
         on
-            {{ prefix }}_values.column_name = {{ prefix }}_bins.column_name
+            {{ prefix }}_input.column_name = {{ prefix }}_bins.column_name
             and (
-                ({{ prefix }}_values.column_value is null and {{ prefix }}_bins.bin = 0)
+                ({{ prefix }}_input.column_value is null and {{ prefix }}_bins.bin = 0)
                 or (
-                    {{ prefix }}_values.column_value is not null
+                    {{ prefix }}_input.column_value is not null
                     and {{ prefix }}_bins.bin > 0
                     and (
                         {{ prefix }}_bins.lower_edge is null
-                        or {{ prefix }}_values.column_value > {{ prefix }}_bins.lower_edge
+                        or {{ prefix }}_input.column_value > {{ prefix }}_bins.lower_edge
                     )
                     and (
                         {{ prefix }}_bins.upper_edge is null
-                        or {{ prefix }}_values.column_value <= {{ prefix }}_bins.upper_edge
+                        or {{ prefix }}_input.column_value <= {{ prefix }}_bins.upper_edge
                     )
                 )
             )
@@ -125,7 +108,7 @@
         column_name,
         sum(case when side = 'baseline' then 1 else 0 end) as baseline_rows,
         sum(case when side = 'current' then 1 else 0 end) as current_rows
-    from {{ prefix }}_values
+    from {{ values }} as {{ prefix }}_input
     group by column_name
 
 ),
