@@ -5,11 +5,18 @@ Both models train the same random forest (:func:`segmentation.explain.classifier
 same rows, labels and seed, so the same forest) on the training sample, labelled with the
 segments ``customer_segment_assignments`` gave the scored model version, with the
 features of that version as listed in ``segment_centroids``. Both are incremental: a
-version already reported keeps its stored rows, so the forest is trained once per version.
+version already reported keeps its stored rows. Within one dbt invocation (dbt-duckdb
+runs Python models in its own process) the report of the first model is kept in memory,
+keyed by a hash of the rows, labels, features and seed, so the second model reuses the
+same forest instead of training it again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import threading
+
+import numpy as np
 import pandas as pd
 
 from segmentation.clustering import SegmentationError
@@ -40,6 +47,36 @@ def version_features(centroids: pd.DataFrame, version: str) -> list[str]:
         raise SegmentationError(f"segment_centroids has no rows for model version {version}")
     ordered = rows.drop_duplicates("feature_position").sort_values("feature_position")
     return ordered["feature_name"].astype(str).tolist()
+
+
+# classifier reports of this process, by a hash of their inputs (see the module docstring);
+# the lock makes two models that start together train the forest once
+_REPORTS: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
+_REPORTS_LOCK = threading.Lock()
+
+
+def _report(
+    labelled: pd.DataFrame, features: list[str], seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`classifier_report` of the labelled sample, computed once per input."""
+    ordered = labelled.sort_values(CUSTOMER_ID, kind="stable")
+    digest = hashlib.sha256()
+    digest.update("\n".join(ordered[CUSTOMER_ID].astype(str)).encode())
+    digest.update(",".join(features).encode())
+    digest.update(str(seed).encode())
+    digest.update(np.ascontiguousarray(ordered[features].to_numpy(dtype=np.float64)).tobytes())
+    digest.update(np.ascontiguousarray(ordered["segment_id"].to_numpy(dtype=np.int64)).tobytes())
+    key = digest.hexdigest()
+    with _REPORTS_LOCK:
+        if key not in _REPORTS:
+            _REPORTS[key] = classifier_report(
+                labelled[[CUSTOMER_ID, *features]],
+                labelled["segment_id"].to_numpy(),
+                features,
+                seed,
+            )
+        metrics, importance = _REPORTS[key]
+    return metrics.copy(), importance.copy()
 
 
 TABLES = {
@@ -95,9 +132,7 @@ def classifier_table(
             f"{len(sample) - len(labelled)} customers of the training sample have no row "
             "in customer_segment_assignments"
         )
-    metrics, importance = classifier_report(
-        labelled[[CUSTOMER_ID, *features]], labelled["segment_id"].to_numpy(), features, seed
-    )
+    metrics, importance = _report(labelled, features, seed)
     frame = metrics if table == "metrics" else importance
     frame.insert(0, "model_version", version)
     return frame[columns]

@@ -1,0 +1,73 @@
+"""The classifier tables of a model version (segmentation.reporting)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from segmentation import reporting
+from segmentation.clustering import SegmentationError
+from segmentation.explain import classifier_report
+from sklearn.datasets import make_blobs
+
+FEATURES = ["a_z", "b_z"]
+
+
+@pytest.fixture()
+def inputs():
+    x, y = make_blobs(n_samples=300, centers=3, n_features=2, random_state=2)
+    ids = [f"C{i:04d}" for i in range(len(x))]
+    sample = pd.DataFrame(x, columns=FEATURES)
+    sample.insert(0, "customer_id", ids)
+    assignments = pd.DataFrame({"customer_id": ids, "segment_id": y, "model_version": "m1"})
+    centroids = pd.DataFrame(
+        {
+            "model_version": "m1",
+            "segment_id": [0, 0],
+            "feature_name": FEATURES,
+            "feature_position": [1, 2],
+        }
+    )
+    return sample, assignments, centroids
+
+
+def test_both_tables_come_from_one_forest_trained_once(inputs, monkeypatch) -> None:
+    sample, assignments, centroids = inputs
+    calls = []
+
+    def counted(*args, **kwargs):
+        calls.append(args[-1])
+        return classifier_report(*args, **kwargs)
+
+    monkeypatch.setattr(reporting, "classifier_report", counted)
+    monkeypatch.setattr(reporting, "_REPORTS", {})
+    metrics = reporting.classifier_table("metrics", sample, assignments, centroids, 3)
+    importance = reporting.classifier_table("importance", sample, assignments, centroids, 3)
+    assert calls == [3]
+    expected_metrics, expected_importance = classifier_report(
+        sample, assignments["segment_id"].to_numpy(), FEATURES, 3
+    )
+    pd.testing.assert_frame_equal(metrics.drop(columns="model_version"), expected_metrics)
+    pd.testing.assert_frame_equal(importance.drop(columns="model_version"), expected_importance)
+    assert (metrics["model_version"] == "m1").all()
+    # other inputs (another seed, other labels) are another forest
+    reporting.classifier_table("metrics", sample, assignments, centroids, 4)
+    relabelled = assignments.assign(segment_id=assignments["segment_id"].iloc[::-1].to_numpy())
+    reporting.classifier_table("metrics", sample, relabelled, centroids, 3)
+    assert calls == [3, 4, 3]
+
+
+def test_a_stored_version_is_returned_without_a_forest(inputs, monkeypatch) -> None:
+    sample, assignments, centroids = inputs
+    stored = reporting.classifier_table("metrics", sample, assignments, centroids, 3)
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("no forest for a stored version")
+
+    monkeypatch.setattr(reporting, "classifier_report", no_fit)
+    monkeypatch.setattr(reporting, "_REPORTS", {})
+    again = reporting.classifier_table("metrics", sample, assignments, centroids, 3, stored)
+    pd.testing.assert_frame_equal(again, stored)
+    with pytest.raises(SegmentationError, match="exactly one model version"):
+        reporting.classifier_table(
+            "metrics", sample, assignments.assign(model_version=["m1", "m2"] * 150), centroids, 3
+        )
