@@ -1,13 +1,24 @@
 -- PSI and KL divergence of every monitored feature between the current period (the
 -- latest month end of customer_features_monthly) and the baseline period (var
--- drift_baseline), from the long values of int_feature_values_for_drift. Bins are the
+-- drift_baseline), over all customers (scope population) and within each segment of
+-- the current model (scope segment: the customers the model puts in that segment in
+-- each period), from the long values of int_feature_values_for_drift. Bins are the
 -- baseline's quantiles (macro distribution_drift); status compares PSI with the vars
--- psi_warn and psi_alert.
+-- psi_warn and psi_alert. A shift confined to one segment (its customers buy
+-- differently) can stay under the thresholds in the population and cross them
+-- within the segment.
 with
 
 feature_values as (
 
     select * from {{ ref('int_feature_values_for_drift') }}
+
+),
+
+segment_values as (
+
+    select * from feature_values
+    where segment_id is not null
 
 ),
 
@@ -20,7 +31,37 @@ periods as (
 
 ),
 
-{{ distribution_drift('feature_values', bins=var('drift_bins')) }},
+{{ distribution_drift('feature_values', bins=var('drift_bins'), prefix='population') }},
+
+{{ distribution_drift(
+    'segment_values', bins=var('drift_bins'), prefix='segment', keys=['segment_id', 'column_name']
+) }},
+
+drift as (
+
+    select
+        'population' as scope,
+        cast(null as integer) as segment_id,
+        column_name,
+        psi,
+        kl_divergence,
+        bins,
+        baseline_rows,
+        current_rows
+    from population_result
+    union all
+    select
+        'segment' as scope,
+        segment_id,
+        column_name,
+        psi,
+        kl_divergence,
+        bins,
+        baseline_rows,
+        current_rows
+    from segment_result
+
+),
 
 final as (
 
@@ -29,24 +70,28 @@ final as (
         periods.current_period,
         periods.baseline_period,
 
+        -- population
+        drift.scope,
+        drift.segment_id,
+
         -- feature
-        drift_result.column_name as feature_name,
+        drift.column_name as feature_name,
 
         -- drift
-        drift_result.psi,
-        drift_result.kl_divergence,
+        drift.psi,
+        drift.kl_divergence,
         case
-            when drift_result.psi >= {{ var('psi_alert') }} then 'alert'
-            when drift_result.psi >= {{ var('psi_warn') }} then 'warn'
+            when drift.psi >= {{ var('psi_alert') }} then 'alert'
+            when drift.psi >= {{ var('psi_warn') }} then 'warn'
             else 'ok'
         end as status,
 
         -- support
-        drift_result.bins,
-        drift_result.baseline_rows,
-        drift_result.current_rows
+        drift.bins,
+        drift.baseline_rows,
+        drift.current_rows
 
-    from drift_result
+    from drift
     cross join periods
 
 )

@@ -1,9 +1,9 @@
--- The monitored features of customer_features_monthly at the current period (the
--- latest month end) and the baseline period (var drift_baseline: previous_month or a
--- month end "YYYY-MM-DD"), one row per customer, period and feature: the long input
--- of the macro distribution_drift in feature_drift.
+-- The monitored features (var drift_features) of customer_features_monthly at the
+-- current and the baseline period (int_drift_periods), one row per customer, period
+-- and feature, with the customer's segment in that month
+-- (int_customer_segments_by_month): the long input of the macro distribution_drift
+-- in feature_drift.
 {%- set features = var('drift_features') or scaled_features() | map('first') | list %}
-{%- set baseline = var('drift_baseline') %}
 with
 
 monthly as (
@@ -12,32 +12,15 @@ monthly as (
 
 ),
 
-current_period as (
+segments as (
 
-    select max(month_end) as current_period from monthly
-
-),
-
-previous_month as (
-
-    select max(monthly.month_end) as month_end
-    from current_period
-    inner join monthly
-        on current_period.current_period > monthly.month_end
+    select * from {{ ref('int_customer_segments_by_month') }}
 
 ),
 
 periods as (
 
-    select
-        current_period.current_period,
-        {% if baseline == 'previous_month' -%}
-            previous_month.month_end
-        {%- else -%}
-            cast('{{ baseline }}' as date)
-        {%- endif %} as baseline_period
-    from current_period
-    cross join previous_month
+    select * from {{ ref('int_drift_periods') }}
 
 ),
 
@@ -45,15 +28,17 @@ labelled as (
 
     select
         monthly.*,
+        segments.segment_id,
         periods.current_period,
         periods.baseline_period,
-        case
-            when monthly.month_end = periods.current_period then 'current'
-            else 'baseline'
-        end as side
+        periods.side
     from monthly
     inner join periods
-        on monthly.month_end in (periods.current_period, periods.baseline_period)
+        on monthly.month_end = periods.month_end
+    left join segments
+        on
+            monthly.customer_id = segments.customer_id
+            and monthly.month_end = segments.month_end
 
 ),
 
@@ -61,6 +46,7 @@ final as (
     {%- for feature in features %}
         select
             customer_id,
+            segment_id,
             current_period,
             baseline_period,
             side,

@@ -8,6 +8,7 @@ parameters back as tables; scoring every customer against the centres is SQL
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Sequence
@@ -275,6 +276,8 @@ CENTROID_COLUMNS = (
     "centre",
     "centre_original",
     "training_customers",
+    # as_of_date of the features the version was fitted on (drift baseline "training")
+    "trained_as_of",
     "algorithm",
     "k",
     # gmm: the component's variance of the feature and its log weight; dbscan: the
@@ -307,8 +310,9 @@ def scaling_of_features(scaling: pd.DataFrame, features: Sequence[str]) -> pd.Da
 
     Returns:
         Columns ``source_feature``, ``transform_name``, ``median_value``,
-        ``lower_bound``, ``upper_bound``, ``scale_mean``, ``scale_std``, indexed by the
-        clustered column name.
+        ``lower_bound``, ``upper_bound``, ``scale_mean``, ``scale_std`` and
+        ``trained_as_of`` (the scaling's ``as_of_date``, null without that column),
+        indexed by the clustered column name.
 
     Raises:
         SegmentationError: a clustered column that is not ``<feature>_z`` of a feature
@@ -338,9 +342,17 @@ def scaling_of_features(scaling: pd.DataFrame, features: Sequence[str]) -> pd.Da
                 "upper_bound": float(parameters["upper_bound"]),
                 "scale_mean": float(parameters["mean"]),
                 "scale_std": float(parameters["std"]),
+                "trained_as_of": _as_date(parameters.get("as_of_date")),
             }
         )
     return pd.DataFrame(rows).set_index("feature_name")
+
+
+def _as_date(value: Any) -> dt.date | None:
+    """A date from a date, timestamp or null value (pandas may hold any of them)."""
+    if value is None or pd.isna(value):
+        return None
+    return pd.Timestamp(value).date()
 
 
 def original_units(z: float, parameters: pd.Series) -> float:
@@ -507,6 +519,7 @@ def _checked_history(history: pd.DataFrame | None) -> pd.DataFrame:
             "dbt build --full-refresh --select segment_centroids"
         )
     history = history[list(CENTROID_COLUMNS)].copy()
+    history["trained_as_of"] = history["trained_as_of"].map(_as_date)
     ordered = history.sort_values(["model_version", "feature_position"])
     features = ordered.drop_duplicates(["model_version", "feature_position"])
     lists = features.groupby("model_version")["feature_name"].agg(",".join)
@@ -525,6 +538,7 @@ RUN_COLUMNS = (
     "version_number",
     "previous_model_version",
     "trained_at",
+    "trained_as_of",
     "algorithm",
     "params",
     "k",
@@ -603,6 +617,7 @@ def registry_row(
         "version_number": int(own["version_number"].iloc[0]),
         "previous_model_version": previous_version,
         "trained_at": _utc_naive(trained_at),
+        "trained_as_of": _as_date(own["trained_as_of"].iloc[0]) if "trained_as_of" in own else None,
         "algorithm": str(chosen["algorithm"]),
         "params": json.dumps(params, sort_keys=True),
         "k": int(chosen["k"]),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -50,3 +51,11 @@ def run_dbt(args: list[str], workdir: Path, vars_: dict | None = None) -> DbtRun
         command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False
     )
     return DbtRun(completed.returncode, completed.stdout + completed.stderr, warehouse, target)
+
+
+def copy_of_warehouse(build: DbtRun, tmp_path: Path, name: str) -> Path:
+    """A work folder holding a copy of a build's warehouse, to run dbt on."""
+    workdir = tmp_path / name
+    workdir.mkdir()
+    shutil.copy(build.warehouse, workdir / "warehouse.duckdb")
+    return workdir

@@ -3,13 +3,11 @@ run here, independently of the package, on the same training sample."""
 
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from dbt_runner import PROJECT_DIR, run_dbt
+from dbt_runner import PROJECT_DIR, copy_of_warehouse, run_dbt
 from segmentation.clustering import score_segments
 from segmentation.model_export import export_model
 from sklearn.cluster import KMeans
@@ -50,14 +48,6 @@ def reference(con, settings):
         n_clusters=int(chosen[0]), n_init=N_INIT, random_state=settings["random_seed"]
     ).fit(sample[features].to_numpy())
     return kmeans, sample, features
-
-
-def copy_of_warehouse(small_build, tmp_path, name: str):
-    """A work folder holding a copy of the small build's warehouse, to build on."""
-    workdir = tmp_path / name
-    workdir.mkdir()
-    shutil.copy(small_build.warehouse, workdir / "warehouse.duckdb")
-    return workdir
 
 
 def centres_by_segment(con, features) -> pd.DataFrame:

@@ -6,6 +6,7 @@
 {%- set columns = [
     'recency_days', 'frequency', 'monetary', 'avg_order_value', 'typical_order_value',
     'tenure_days', 'refund_rate', 'is_repeat_customer', 'orders_per_active_month',
+    'orders_90d', 'typical_order_value_90d',
     'sessions_30d', 'sessions_90d', 'page_views_30d', 'page_views_90d',
     'days_since_last_visit', 'days_since_last_activity', 'sessions_per_month', 'events_per_session',
     'funnel_actions_per_session', 'product_views_90d', 'add_to_carts_90d', 'checkouts_90d',

@@ -40,6 +40,10 @@ final as (
             'rfm.frequency', 'engagement.first_activity_date', 'engagement.last_activity_date'
         ) }} as orders_per_active_month,
 
+        -- orders, last 90 days
+        rfm.orders_90d,
+        rfm.typical_order_value_90d,
+
         -- visits
         engagement.sessions_30d,
         engagement.sessions_90d,

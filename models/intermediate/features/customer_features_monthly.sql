@@ -188,7 +188,9 @@ recent_totals as (
         sum(add_to_carts) as add_to_carts_90d,
         sum(checkouts) as checkouts_90d,
         sum(cart_sessions_started) as cart_sessions_90d,
-        sum(completed_orders) as completed_orders_90d
+        sum(completed_orders) as completed_orders_90d,
+        sum(priced_orders) as priced_orders_90d,
+        sum(order_value_log_sum) as order_value_log_sum_90d
     from recent_days
     group by customer_id, month_end
 
@@ -224,7 +226,9 @@ snapshots as (
         cast(coalesce(recent_totals.add_to_carts_90d, 0) as integer) as add_to_carts_90d,
         cast(coalesce(recent_totals.checkouts_90d, 0) as integer) as checkouts_90d,
         cast(coalesce(recent_totals.cart_sessions_90d, 0) as integer) as cart_sessions_90d,
-        cast(coalesce(recent_totals.completed_orders_90d, 0) as integer) as completed_orders_90d
+        cast(coalesce(recent_totals.completed_orders_90d, 0) as integer) as completed_orders_90d,
+        recent_totals.priced_orders_90d,
+        recent_totals.order_value_log_sum_90d
     from running_totals
     left join recent_totals
         on
@@ -259,6 +263,11 @@ final as (
         case when frequency >= 2 then 1 else 0 end as is_repeat_customer,
         {{ orders_per_active_month('frequency', 'first_activity_date', 'last_activity_date') }}
             as orders_per_active_month,
+
+        -- orders, last 90 days
+        completed_orders_90d as orders_90d,
+        {{ typical_order_value('order_value_log_sum_90d', 'priced_orders_90d') }}
+            as typical_order_value_90d,
 
         -- visits
         sessions_30d,

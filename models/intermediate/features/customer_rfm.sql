@@ -1,5 +1,7 @@
 -- Recency, frequency and monetary value of every eligible customer as of
--- int_as_of_date, from completed orders and refunds up to and including that date.
+-- int_as_of_date, from completed orders and refunds up to and including that date,
+-- over the customer's lifetime and over the last 90 days (the recent behaviour that
+-- drift monitoring watches).
 -- Customers who signed up later do not exist yet and are left out; customers
 -- without orders are kept (frequency 0, monetary 0, recency null).
 with
@@ -27,7 +29,9 @@ orders as (
 
 orders_until_as_of as (
 
-    select orders.*
+    select
+        orders.*,
+        orders.order_date > {{ add_days('as_of.as_of_date', -90) }} as is_last_90d
     from orders
     cross join as_of
     where orders.order_date <= as_of.as_of_date
@@ -50,6 +54,21 @@ order_totals as (
                 else 0
             end
         ) as order_value_log_sum,
+        sum(case when is_completed and is_last_90d then 1 else 0 end) as orders_90d,
+        sum(
+            case
+                when is_completed and amount_usd > 0 and is_last_90d
+                    then 1
+                else 0
+            end
+        ) as priced_orders_90d,
+        sum(
+            case
+                when is_completed and amount_usd > 0 and is_last_90d
+                    then {{ order_value_log('amount_usd') }}
+                else 0
+            end
+        ) as order_value_log_sum_90d,
         min(case when is_completed then ordered_at end) as first_order_at,
         max(case when is_completed then ordered_at end) as last_order_at
     from orders_until_as_of
@@ -87,6 +106,12 @@ final as (
             'coalesce(order_totals.gross_revenue_usd, 0)',
             'coalesce(order_totals.refunded_revenue_usd, 0)'
         ) }} as refund_rate,
+
+        -- last 90 days
+        cast(coalesce(order_totals.orders_90d, 0) as integer) as orders_90d,
+        {{ typical_order_value(
+            'order_totals.order_value_log_sum_90d', 'order_totals.priced_orders_90d'
+        ) }} as typical_order_value_90d,
 
         -- revenue parts
         cast(coalesce(order_totals.gross_revenue_usd, 0) as decimal(18, 4)) as gross_revenue_usd,
