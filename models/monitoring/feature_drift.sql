@@ -87,9 +87,9 @@ final as (
         end as status,
 
         -- support
-        drift.bins,
-        drift.baseline_rows,
-        drift.current_rows
+        cast(drift.bins as integer) as bins,
+        cast(drift.baseline_rows as integer) as baseline_rows,
+        cast(drift.current_rows as integer) as current_rows
 
     from drift
     cross join periods

@@ -36,6 +36,17 @@ EXPECTED_TABLES = {
     "segmentation_training_sample",
     # scored on Spark with the centres exported from the DuckDB build
     "customer_segment_assignments",
+    # monitoring: every month scored with those centres, PSI / KL / chi-square
+    "int_drift_periods",
+    "int_customer_segments_by_month",
+    "int_feature_values_for_drift",
+    "feature_drift",
+    "int_categorical_values_for_drift",
+    "int_categorical_drift",
+    "segment_history",
+    "segment_transitions",
+    "segment_stability",
+    "drift_alerts",
 }
 
 
@@ -66,7 +77,10 @@ def normalized(rows: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_datetime64_any_dtype(rows[column]):
             rows[column] = rows[column].astype("datetime64[us]")
     rows = rows[sorted(rows.columns)]
+    # exact columns first; float ones (nullable integers read as float, measures) break
+    # the remaining ties
     keys = [c for c in rows.columns if not pd.api.types.is_float_dtype(rows[c])]
+    keys += [c for c in rows.columns if c not in keys]
     return rows.sort_values(keys, na_position="last").reset_index(drop=True)
 
 
