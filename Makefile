@@ -93,7 +93,7 @@ test-spark: setup java
 	cd $(SPARK_DIR) && $(CURDIR)/$(DBT) build --target spark \
 	  --project-dir $(CURDIR) --profiles-dir $(CURDIR) --target-path $(SPARK_ABS)/target \
 	  --log-path $(SPARK_ABS)/logs --exclude tag:python \
-	  --vars '{raw_dir: "$(SPARK_ABS)/raw", scoring_centroids_path: "$(SPARK_ABS)/export/segment_centroids.parquet"}'
+	  --vars '{raw_dir: "$(SPARK_ABS)/raw", model_export_dir: "$(SPARK_ABS)/export"}'
 	SPARK_BUILD_DIR=$(SPARK_ABS) $(BIN)/pytest -q python/tests_spark
 
 clean:

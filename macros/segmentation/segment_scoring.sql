@@ -9,7 +9,7 @@
     assigned_as_of.
 
     The version is the latest in segment_centroids unless the var
-    segmentation_model_version pins one; with the var scoring_centroids_path the
+    segmentation_model_version pins one; with the var model_export_dir the
     centres come from a Parquet export (how the Spark build scores). Each customer's
     features are imputed, winsorized, transformed and standardized with the parameters
     stored with the version; the nearest centre wins (gmm: the most probable diagonal
@@ -23,7 +23,7 @@
 
 {{ prefix }}_stored_centroids as (
 
-    select * from {{ stored_centroids() }}
+    select * from {{ stored_model_table('segment_centroids') }}
 
 ),
 
@@ -58,7 +58,7 @@
             else {{ raise_error(
                 model.name ~ ': no stored model version '
                 ~ (var('segmentation_model_version') or '(latest)')
-                ~ ' in segment_centroids (or the export in scoring_centroids_path); '
+                ~ ' in segment_centroids (or the export in model_export_dir); '
                 ~ 'see segmentation_runs for the versions'
             ) }}
         end as model_version

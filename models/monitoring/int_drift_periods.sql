@@ -46,7 +46,7 @@ current_period as (
     training_snapshot as (
 
         select max(stored.trained_as_of) as trained_as_of
-        from {{ stored_centroids() }} as stored
+        from {{ stored_model_table('segment_centroids') }} as stored
         inner join scored_version
             on stored.model_version = scored_version.model_version
 

@@ -11,7 +11,7 @@
 -- version). Sums over features are exact decimals (the same result in any row
 -- order); the lowest segment id wins an exact tie.
 -- The latest version is scored unless the var segmentation_model_version pins
--- another (roll back). With the var scoring_centroids_path the centres come from a
+-- another (roll back). With the var model_export_dir the centres come from a
 -- Parquet export of segment_centroids (how the Spark build scores: it runs no Python).
 -- depends_on: {{ ref('segment_centroids') }}
 with

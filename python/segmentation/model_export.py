@@ -3,9 +3,10 @@ runs no dbt Python models (Spark here) can score customers with it in SQL.
 
     python -m segmentation.model_export --warehouse segmentation.duckdb --out exports/
 
-writes ``segment_centroids.parquet``: every model version's centres with the scaling
-parameters they were trained with, all the scoring SQL needs. Build the other engine with
-``--vars '{scoring_centroids_path: "<out>/segment_centroids.parquet"}'``.
+writes ``segment_centroids.parquet`` (every model version's centres with the scaling
+parameters they were trained with, all the scoring SQL needs) and
+``segment_personas.parquet`` (the segments' names). Build the other engine with
+``--vars '{model_export_dir: "<out>"}'``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import duckdb
 
 EXPORTED_TABLES = {
     "segment_centroids": "model_version, segment_id, feature_position",
+    "segment_personas": "model_version, segment_id",
 }
 
 

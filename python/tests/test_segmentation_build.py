@@ -124,7 +124,10 @@ def test_scoring_with_an_exported_model_gives_the_same_assignments(
     small_build, small_raw, tmp_path
 ) -> None:
     exported = export_model(small_build.warehouse, tmp_path / "export")
-    assert [path.name for path in exported] == ["segment_centroids.parquet"]
+    assert [path.name for path in exported] == [
+        "segment_centroids.parquet",
+        "segment_personas.parquet",
+    ]
     # score a copy of the warehouse from the Parquet export, as the Spark build does
     workdir = copy_of_warehouse(small_build, tmp_path, "rescore")
     run = run_dbt(
@@ -132,7 +135,7 @@ def test_scoring_with_an_exported_model_gives_the_same_assignments(
         workdir,
         {
             "raw_dir": str(small_raw),
-            "scoring_centroids_path": str(tmp_path / "export" / "segment_centroids.parquet"),
+            "model_export_dir": str(tmp_path / "export"),
         },
     )
     assert run.returncode == 0, run.output[-4000:]

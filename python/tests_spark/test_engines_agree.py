@@ -47,6 +47,11 @@ EXPECTED_TABLES = {
     "segment_transitions",
     "segment_stability",
     "drift_alerts",
+    # marts (contracts enforced on both engines) and what they read
+    "int_customer_tags",
+    "dim_customer_segments",
+    "segment_summary",
+    "customer_next_best_action",
 }
 
 
