@@ -29,8 +29,7 @@ tags as (
 
 ),
 
--- a blank condition matches any customer (macro blank_to_null: engines load blank seed
--- cells differently)
+-- a blank condition (null, '' or spaces: macro blank_to_null) matches any customer
 rules as (
 
     select
