@@ -115,3 +115,22 @@ def test_no_mart_carries_an_email_or_a_name(con) -> None:
             values = set(text[column].dropna().astype(str))
             assert not values & emails, (mart, column)
             assert not any("@" in value for value in values), (mart, column)
+
+
+def test_profiles_list_every_membership(con) -> None:
+    dims = con.execute(
+        "select customer_id, segment_name, rfm_segment from dim_customer_segments"
+    ).df()
+    tags = con.execute("select customer_id, customer_tag from int_customer_tags").df()
+    by_customer = tags.groupby("customer_id")["customer_tag"].apply(list).to_dict()
+    profiles = con.execute("select customer_id, segments, tag_count from customer_profiles").df()
+    got = {c: list(s) for c, s in zip(profiles["customer_id"], profiles["segments"], strict=True)}
+    assert len(got) == len(dims)
+    for row in dims.itertuples():
+        own = by_customer.get(row.customer_id, [])
+        expected = sorted(
+            [f"segment:{row.segment_name}", f"rfm:{row.rfm_segment}"] + [f"tag:{t}" for t in own]
+        )
+        assert got[row.customer_id] == expected, row.customer_id
+    counts = dict(zip(profiles["customer_id"], profiles["tag_count"], strict=True))
+    assert all(counts[c] == len(by_customer.get(c, [])) for c in got)

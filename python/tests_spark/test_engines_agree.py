@@ -52,6 +52,7 @@ EXPECTED_TABLES = {
     "dim_customer_segments",
     "segment_summary",
     "customer_next_best_action",
+    "customer_profiles",
 }
 
 
@@ -77,6 +78,11 @@ def normalized(rows: pd.DataFrame) -> pd.DataFrame:
     """Same column order, timestamps as naive UTC, rows in a total order."""
     rows = rows.copy()
     for column in rows.columns:
+        # lists (customer_profiles.segments) compare as their joined items
+        if rows[column].map(lambda v: isinstance(v, (list, tuple, np.ndarray))).any():
+            rows[column] = rows[column].map(
+                lambda v: None if v is None else "|".join(str(item) for item in v)
+            )
         if isinstance(rows[column].dtype, pd.DatetimeTZDtype):
             rows[column] = rows[column].dt.tz_convert("UTC").dt.tz_localize(None)
         if pd.api.types.is_datetime64_any_dtype(rows[column]):
