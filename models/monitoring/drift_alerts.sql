@@ -66,10 +66,7 @@ crossed as (
         cast(null as integer) as segment_id,
         'segment_id' as column_name,
         stability.segment_share_psi as psi,
-        case
-            when stability.segment_share_psi >= {{ var('psi_alert') }} then 'alert'
-            else 'warn'
-        end as status
+        {{ drift_status('stability.segment_share_psi') }} as status
     from stability
     inner join periods
         on stability.month_end = periods.current_period

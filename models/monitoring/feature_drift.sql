@@ -80,11 +80,7 @@ final as (
         -- drift
         drift.psi,
         drift.kl_divergence,
-        case
-            when drift.psi >= {{ var('psi_alert') }} then 'alert'
-            when drift.psi >= {{ var('psi_warn') }} then 'warn'
-            else 'ok'
-        end as status,
+        {{ drift_status('drift.psi') }} as status,
 
         -- support
         cast(drift.bins as integer) as bins,

@@ -37,11 +37,7 @@ final as (
         categorical_result.kl_divergence,
         categorical_result.chi_square,
         cast(categorical_result.degrees_of_freedom as integer) as degrees_of_freedom,
-        case
-            when categorical_result.psi >= {{ var('psi_alert') }} then 'alert'
-            when categorical_result.psi >= {{ var('psi_warn') }} then 'warn'
-            else 'ok'
-        end as status,
+        {{ drift_status('categorical_result.psi') }} as status,
 
         -- support
         cast(categorical_result.categories as integer) as categories,
