@@ -16,13 +16,16 @@ DEMO_CUSTOMERS ?= 20000
 SEED ?= 42
 RAW_DIR ?= data/raw
 
-.PHONY: help setup data demo build test test-spark java lint pytest clean
+.PHONY: help setup data demo build export report test test-spark test-report java chromium lint pytest clean
 
 help:
 	@echo "make demo   set up, generate $(DEMO_CUSTOMERS) demo customers into $(RAW_DIR), dbt build"
 	@echo "make test   set up, ruff + sqlfluff lint, pytest (with an end-to-end dbt build)"
 	@echo "make test-spark   dbt build --target spark (local Apache Spark) on a small generated set"
 	@echo "make data   generate demo data only;  make build   dbt build only"
+	@echo "make export   write customer_profiles and customer_next_best_action to $(EXPORT_DIR)/ (Parquet + NDJSON)"
+	@echo "make report   write the HTML report of the marts to $(REPORT)"
+	@echo "make test-report   render the report in headless Chromium (installs Chromium when root)"
 	@echo "make clean  remove target/, data/ and the warehouse file (keeps the virtualenv)"
 
 $(VENV)/.installed: requirements.txt python/pyproject.toml
@@ -47,6 +50,19 @@ demo: data build
 	@echo "  raw files:        $(RAW_DIR)/  (planted personas: data/truth/customer_personas.parquet)"
 	@echo "  quick look:       $(BIN)/python -c \"import duckdb; print(duckdb.connect('$${SEGMENTATION_DUCKDB_PATH:-segmentation.duckdb}', read_only=True).sql('select source_table, quarantine_reason, count(*) as n from stg_raw__quarantined_rows group by all order by all'))\""
 	@echo "  dbt run results:  target/run_results.json"
+	@echo "  HTML report:      make report   (writes reports/segments.html)"
+	@echo "  activation files: make export   (exports/*.parquet, *.ndjson)"
+
+# Activation files for downstream tools, from the warehouse `make demo` built.
+EXPORT_DIR ?= exports
+WAREHOUSE = $${SEGMENTATION_DUCKDB_PATH:-segmentation.duckdb}
+export: setup
+	$(BIN)/python -m segmentation.activation_export --warehouse $(WAREHOUSE) --out $(EXPORT_DIR)
+
+# A self-contained HTML report of the marts (charts drawn by plotly, no network needed).
+REPORT ?= reports/segments.html
+report: setup
+	$(BIN)/python -m segmentation.report --warehouse $(WAREHOUSE) --out $(REPORT)
 
 lint: setup
 	$(BIN)/ruff check python
@@ -96,5 +112,24 @@ test-spark: setup java
 	  --vars '{raw_dir: "$(SPARK_ABS)/raw", model_export_dir: "$(SPARK_ABS)/export"}'
 	SPARK_BUILD_DIR=$(SPARK_ABS) $(BIN)/pytest -q python/tests_spark
 
+# Chromium for the report render tests: taken from the machine, or installed from
+# Debian's packages when we can; otherwise stop and say how to get it (never skip).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "No Chromium: installing chromium from Debian's packages"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else \
+	    echo "make test-report needs Chromium and none is installed."; \
+	    echo "Install it (Debian/Ubuntu: sudo apt-get install chromium;"; \
+	    echo "macOS: brew install --cask chromium, then CHROMIUM=/path/to/binary) and run make test-report again."; exit 1; \
+	  fi; }
+
+REPORT_DIR ?= build/report
+# The HTML report rendered by headless Chromium on the small generated build: every
+# chart drawn with no network; the full-page screenshot is kept in $(REPORT_DIR)/segments.png.
+test-report: setup chromium
+	REPORT_SCREENSHOT_DIR=$(CURDIR)/$(REPORT_DIR) $(BIN)/pytest -q python/tests_report
+
 clean:
-	rm -rf target data logs build segmentation.duckdb
+	rm -rf target data logs build exports reports segmentation.duckdb

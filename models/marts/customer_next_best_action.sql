@@ -5,21 +5,10 @@
 -- seed changes the actions, not this SQL.
 with
 
-features as (
+-- segment, named RFM segment and engagement score of every eligible customer
+segments as (
 
-    select * from {{ ref('customer_features') }}
-
-),
-
-rfm as (
-
-    select * from {{ ref('customer_rfm_scores') }}
-
-),
-
-assignments as (
-
-    select * from {{ ref('customer_segment_assignments') }}
+    select * from {{ ref('dim_customer_segments') }}
 
 ),
 
@@ -48,16 +37,12 @@ rules as (
 customers as (
 
     select
-        features.customer_id,
-        features.as_of_date,
-        features.engagement_score,
-        rfm.rfm_segment,
-        assignments.segment_id
-    from features
-    inner join rfm
-        on features.customer_id = rfm.customer_id
-    left join assignments
-        on features.customer_id = assignments.customer_id
+        customer_id,
+        assigned_as_of as as_of_date,
+        engagement_score,
+        rfm_segment,
+        segment_id
+    from segments
 
 ),
 

@@ -17,6 +17,7 @@ periods as (
         current_period,
         baseline_period
     from {{ ref('int_drift_periods') }}
+    where is_latest_period
 
 ),
 

@@ -8,7 +8,9 @@ with
 
 periods as (
 
+    -- the latest period only: categorical drift is reported for it
     select * from {{ ref('int_drift_periods') }}
+    where is_latest_period
 
 ),
 

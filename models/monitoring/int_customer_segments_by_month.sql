@@ -1,5 +1,5 @@
 -- Every customer of customer_features_monthly at each of the latest
--- segment_history_months month ends and at the drift baseline (int_drift_periods),
+-- segment_history_months month ends and at every month drift compares (int_drift_periods),
 -- assigned with the current model version (the
 -- one customer_segment_assignments scores) by the macro segment_scoring: segments
 -- over time are comparable because one model labels every month.
@@ -18,9 +18,9 @@ month_ends as (
 
 ),
 
-baseline_month as (
+drift_months as (
 
-    select distinct baseline_period from {{ ref('int_drift_periods') }}
+    select distinct month_end from {{ ref('int_drift_periods') }}
 
 ),
 
@@ -33,18 +33,25 @@ ranked_month_ends as (
 
 ),
 
+-- the latest segment_history_months month ends and every month drift compares, once each
+scored_months as (
+
+    select month_end
+    from ranked_month_ends
+    where months_back <= {{ var('segment_history_months') }}
+    union
+    select month_end from drift_months
+
+),
+
 history_features as (
 
     select
         monthly.*,
         monthly.month_end as as_of_date
     from monthly
-    inner join ranked_month_ends
-        on monthly.month_end = ranked_month_ends.month_end
-    cross join baseline_month
-    where
-        ranked_month_ends.months_back <= {{ var('segment_history_months') }}
-        or monthly.month_end = baseline_month.baseline_period
+    inner join scored_months
+        on monthly.month_end = scored_months.month_end
 
 ),
 

@@ -21,6 +21,6 @@ def model(dbt, session):
     columns = ", ".join(["customer_id", *settings.features])
     features = dbt.ref("customer_features_scaled").select(columns)
     sample = features.join(dbt.ref("segmentation_training_sample"), "customer_id").df()
-    k_selection = dbt.ref("cluster_k_selection").df()
+    k_selection = dbt.ref("segmentation_k_metrics").df()
     scaling = dbt.ref("customer_scaling_parameters").df()
     return centroids_table(sample, settings, k_selection, scaling, history)

@@ -5,8 +5,12 @@ from __future__ import annotations
 import pandas as pd
 from dbt_runner import run_dbt
 
-# the one column that records when a build ran, not what it computed
-BUILD_TIME_COLUMNS = {"segmentation_runs": ["trained_at"]}
+# the column that records when a build ran, not what it computed (the registry and
+# its mart)
+BUILD_TIME_COLUMNS = {
+    "segmentation_runs": ["trained_at"],
+    "segmentation_model_registry": ["trained_at"],
+}
 
 
 def tables(run) -> dict[str, pd.DataFrame]:

@@ -58,7 +58,10 @@ def settings() -> dict:
 
 @pytest.fixture(scope="module")
 def periods(con) -> tuple[pd.Timestamp, pd.Timestamp]:
-    row = con.execute("select current_period, baseline_period from int_drift_periods").fetchone()
+    """The latest period and its baseline."""
+    row = con.execute(
+        "select current_period, baseline_period from int_drift_periods where is_latest_period"
+    ).fetchone()
     return pd.Timestamp(row[0]), pd.Timestamp(row[1])
 
 
@@ -74,21 +77,27 @@ def monthly_with_segments(con) -> pd.DataFrame:
 
 def test_drift_periods_default_to_the_previous_month(con, periods) -> None:
     month_ends = sorted(
-        con.execute("select distinct month_end from customer_features_monthly").df()["month_end"]
+        pd.Timestamp(m)
+        for m in con.execute("select distinct month_end from customer_features_monthly").df()[
+            "month_end"
+        ]
     )
-    assert periods == (pd.Timestamp(month_ends[-1]), pd.Timestamp(month_ends[-2]))
+    assert periods == (month_ends[-1], month_ends[-2])
+    history = settings()["drift_history_months"]
+    all_periods = con.execute(
+        "select distinct current_period, baseline_period from int_drift_periods order by 1"
+    ).df()
+    assert [pd.Timestamp(p) for p in all_periods["current_period"]] == month_ends[-history:]
+    assert [pd.Timestamp(p) for p in all_periods["baseline_period"]] == month_ends[
+        -history - 1 : -1
+    ]
 
 
-def test_feature_drift_equals_numpy(con, periods, monthly_with_segments) -> None:
-    """Every population and segment row against PSI and KL computed here, within 1e-9."""
-    bins = settings()["drift_bins"]
-    features = settings()["drift_features"]
-    drift = con.execute("select * from feature_drift").df()
-    current, baseline = periods
-    data = monthly_with_segments
+def drift_groups(data: pd.DataFrame, current, baseline) -> list[tuple]:
+    """(scope, segment, baseline rows, current rows) of one period, split here."""
     this = data[data["month_end"] == current]
     before = data[data["month_end"] == baseline]
-    groups = [("population", None, before, this)] + [
+    return [("population", None, before, this)] + [
         (
             "segment",
             segment,
@@ -97,7 +106,29 @@ def test_feature_drift_equals_numpy(con, periods, monthly_with_segments) -> None
         )
         for segment in sorted(set(before["segment_id"]) & set(this["segment_id"]))
     ]
-    assert len(drift) == len(groups) * len(features)
+
+
+def test_feature_drift_equals_numpy(con, monthly_with_segments) -> None:
+    """Every population and segment row of every period against PSI and KL computed
+    here, within 1e-9."""
+    bins = settings()["drift_bins"]
+    features = settings()["drift_features"]
+    everything = con.execute("select * from feature_drift").df()
+    period_pairs = everything[["current_period", "baseline_period"]].drop_duplicates()
+    assert len(period_pairs) == settings()["drift_history_months"]
+    expected_rows = 0
+    for current, baseline in period_pairs.itertuples(index=False):
+        drift = everything[everything["current_period"] == current]
+        groups = drift_groups(monthly_with_segments, current, baseline)
+        expected_rows += len(groups) * len(features)
+        check_period(drift, groups, features, bins)
+    assert len(everything) == expected_rows
+    # the cases the bins must handle occur: few distinct values and nulls
+    assert (everything["bins"] < bins).any()
+    assert monthly_with_segments["events_per_session"].isna().any()
+
+
+def check_period(drift: pd.DataFrame, groups: list[tuple], features: list[str], bins: int) -> None:
     for scope, segment, base_rows, current_rows in groups:
         rows = drift[drift["scope"] == scope]
         rows = (
@@ -123,9 +154,6 @@ def test_feature_drift_equals_numpy(con, periods, monthly_with_segments) -> None
             )
             expected = "alert" if psi >= 0.25 else "warn" if psi >= 0.1 else "ok"
             assert row["status"] == expected, (scope, segment, feature)
-    # the cases the bins must handle occur: few distinct values and nulls
-    assert (drift["bins"] < bins).any()
-    assert before["events_per_session"].isna().any()
 
 
 def test_history_of_the_current_month_equals_the_assignments(con) -> None:
@@ -223,7 +251,9 @@ def test_categorical_drift_equals_scipy(con) -> None:
 
 def test_drift_alerts_list_every_crossing_most_severe_first(con, periods) -> None:
     alerts = con.execute("select * from drift_alerts order by severity_rank").df()
-    drift = con.execute("select * from feature_drift where status != 'ok'").df()
+    drift = con.execute(
+        "select * from feature_drift where status != 'ok' and is_latest_period"
+    ).df()
     categorical = con.execute("select * from segment_drift where status != 'ok'").df()
     stability = con.execute(
         "select * from segment_stability where month_end = ? and segment_share_psi >= ?",
@@ -263,7 +293,7 @@ def test_training_baseline_is_the_month_the_model_was_fitted_on(
     trains on its latest month, so both sides are the same month and nothing drifts."""
     workdir = copy_of_warehouse(small_build, tmp_path, "training")
     run = run_dbt(
-        ["build", "--select", "monitoring", "--exclude", "segment_drift"],
+        ["build", "--select", "monitoring+", "--exclude", "tag:python"],
         workdir,
         {"raw_dir": str(small_raw), "drift_baseline": "training"},
     )

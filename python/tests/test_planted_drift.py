@@ -61,7 +61,7 @@ def drift(tmp_path_factory) -> tuple[pd.DataFrame, dict[str, int]]:
     assert run.returncode == 0, run.output[-6000:]
     truth = pd.read_parquet(root / "truth" / "customer_personas.parquet")
     with run.connect() as con:
-        table = con.execute("select * from feature_drift").df()
+        table = con.execute("select * from feature_drift where is_latest_period").df()
         segments = con.execute(
             "select customer_id, segment_id from int_customer_segments_by_month "
             "where month_end = ?",

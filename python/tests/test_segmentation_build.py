@@ -162,7 +162,7 @@ def test_retrain_with_another_seed_keeps_ids_and_a_pinned_version_rolls_back(
     workdir = copy_of_warehouse(small_build, tmp_path, "retrain")
     seed = settings["random_seed"] + 1
     retrain = run_dbt(
-        ["build", "--select", "segmentation"],
+        ["build", "--select", "segmentation segmentation_runs"],
         workdir,
         {"raw_dir": str(small_raw), "random_seed": seed},
     )
@@ -222,7 +222,7 @@ def test_retrain_false_scores_with_the_stored_scaling_and_centres(small_build, s
     workdir = copy_of_warehouse(small_build, tmp_path, "no_retrain")
     refitted = {"raw_dir": str(small_raw), "winsorize_upper_percentile": 0.9}
     kept = run_dbt(
-        ["build", "--select", "+segmentation"],
+        ["build", "--select", "+segmentation segmentation_runs"],
         workdir,
         {**refitted, "segmentation_retrain": False},
     )
@@ -235,7 +235,7 @@ def test_retrain_false_scores_with_the_stored_scaling_and_centres(small_build, s
     # the scaling did change, and the stored version still has the old bounds
     assert not set(stored["upper_bound"]) <= set(bounds["upper_bound"])
 
-    retrained = run_dbt(["build", "--select", "+segmentation"], workdir, refitted)
+    retrained = run_dbt(["build", "--select", "+segmentation segmentation_runs"], workdir, refitted)
     assert retrained.returncode == 0, retrained.output[-4000:]
     with retrained.connect() as con:
         versions = frame(con, "select version_number from segmentation_runs order by 1")
@@ -244,12 +244,12 @@ def test_retrain_false_scores_with_the_stored_scaling_and_centres(small_build, s
 
 def test_retrain_false_without_a_stored_model_says_so(small_raw, tmp_path) -> None:
     run = run_dbt(
-        ["build", "--select", "+cluster_k_selection"],
+        ["build", "--select", "+segmentation_k_metrics"],
         tmp_path / "empty",
         {"raw_dir": str(small_raw), "segmentation_retrain": False},
     )
     assert run.returncode != 0
-    assert "cluster_k_selection holds no stored model yet" in run.output, run.output[-3000:]
+    assert "segmentation_k_metrics holds no stored model yet" in run.output, run.output[-3000:]
 
 
 @pytest.mark.parametrize("algorithm", ["gmm", "dbscan"])
@@ -324,7 +324,7 @@ def test_bad_settings_stop_the_build_with_a_message_naming_them(
 ) -> None:
     workdir = copy_of_warehouse(small_build, tmp_path, "bad")
     run = run_dbt(
-        ["build", "--select", "cluster_k_selection segment_centroids"],
+        ["build", "--select", "segmentation_k_metrics segment_centroids"],
         workdir,
         {"raw_dir": str(small_raw), **vars_},
     )

@@ -53,6 +53,9 @@ EXPECTED_TABLES = {
     "segment_summary",
     "customer_next_best_action",
     "customer_profiles",
+    "experiments",
+    "experiment_assignments",
+    "experiment_results",
 }
 
 

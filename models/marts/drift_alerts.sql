@@ -1,4 +1,4 @@
--- What crossed a drift threshold in the current period, most severe first
+-- What crossed a drift threshold in the latest period, most severe first
 -- (severity_rank 1 = the highest PSI among alerts): features (feature_drift, over all
 -- customers or within a segment), categorical columns (int_categorical_drift:
 -- segment_id, rfm_segment, country_code) and the month-over-month shift of segment
@@ -29,6 +29,7 @@ periods as (
         current_period,
         baseline_period
     from {{ ref('int_drift_periods') }}
+    where is_latest_period
 
 ),
 
@@ -44,7 +45,7 @@ crossed as (
         psi,
         status
     from feature_drift
-    where status != 'ok'
+    where status != 'ok' and is_latest_period
     union all
     select
         current_period,
@@ -78,7 +79,7 @@ final as (
 
     select
         -- order
-        row_number() over (
+        cast(row_number() over (
             order by
                 case when status = 'alert' then 0 else 1 end asc,
                 psi desc,
@@ -86,7 +87,7 @@ final as (
                 scope asc,
                 coalesce(segment_id, -2) asc,
                 column_name asc
-        ) as severity_rank,
+        ) as integer) as severity_rank,
 
         -- periods
         current_period,

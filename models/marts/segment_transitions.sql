@@ -76,8 +76,8 @@ final as (
         -- ids
         month_end,
         previous_month_end,
-        from_segment_id,
-        to_segment_id,
+        cast(from_segment_id as integer) as from_segment_id,
+        cast(to_segment_id as integer) as to_segment_id,
 
         -- customers
         cast(customers as integer) as customers,

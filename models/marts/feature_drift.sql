@@ -1,6 +1,6 @@
--- PSI and KL divergence of every monitored feature between the current period (the
--- latest month end of customer_features_monthly) and the baseline period (var
--- drift_baseline), over all customers (scope population) and within each segment of
+-- PSI and KL divergence of every monitored feature between each period (the latest
+-- drift_history_months month ends of customer_features_monthly) and its baseline
+-- period (var drift_baseline), over all customers (scope population) and within each segment of
 -- the current model (scope segment: the customers the model puts in that segment in
 -- each period), from the long values of int_feature_values_for_drift. Bins are the
 -- baseline's quantiles (macro distribution_drift); status compares PSI with the vars
@@ -26,20 +26,30 @@ periods as (
 
     select distinct
         current_period,
-        baseline_period
-    from feature_values
+        baseline_period,
+        is_latest_period
+    from {{ ref('int_drift_periods') }}
 
 ),
 
-{{ distribution_drift('feature_values', bins=var('drift_bins'), prefix='population') }},
+{{ distribution_drift(
+    'feature_values',
+    bins=var('drift_bins'),
+    prefix='population',
+    keys=['current_period', 'column_name']
+) }},
 
 {{ distribution_drift(
-    'segment_values', bins=var('drift_bins'), prefix='segment', keys=['segment_id', 'column_name']
+    'segment_values',
+    bins=var('drift_bins'),
+    prefix='segment',
+    keys=['current_period', 'segment_id', 'column_name']
 ) }},
 
 drift as (
 
     select
+        current_period,
         'population' as scope,
         cast(null as integer) as segment_id,
         column_name,
@@ -51,6 +61,7 @@ drift as (
     from population_result
     union all
     select
+        current_period,
         'segment' as scope,
         segment_id,
         column_name,
@@ -69,10 +80,11 @@ final as (
         -- periods
         periods.current_period,
         periods.baseline_period,
+        periods.is_latest_period,
 
         -- population
         drift.scope,
-        drift.segment_id,
+        cast(drift.segment_id as integer) as segment_id,
 
         -- feature
         drift.column_name as feature_name,
@@ -88,7 +100,8 @@ final as (
         cast(drift.current_rows as integer) as current_rows
 
     from drift
-    cross join periods
+    inner join periods
+        on drift.current_period = periods.current_period
 
 )
 

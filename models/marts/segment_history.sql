@@ -62,7 +62,7 @@ final as (
     select
         -- ids
         segment_months.month_end,
-        segment_months.segment_id,
+        cast(segment_months.segment_id as integer) as segment_id,
         segment_months.model_version,
 
         -- customers
