@@ -16,7 +16,7 @@ DEMO_CUSTOMERS ?= 20000
 SEED ?= 42
 RAW_DIR ?= data/raw
 
-.PHONY: help setup data demo build export report test test-spark test-report java chromium lint pytest clean
+.PHONY: help setup data demo build export report bench test test-spark test-report java chromium lint pytest clean
 
 help:
 	@echo "make demo   set up, generate $(DEMO_CUSTOMERS) demo customers into $(RAW_DIR), dbt build"
@@ -25,6 +25,7 @@ help:
 	@echo "make data   generate demo data only;  make build   dbt build only"
 	@echo "make export   write customer_profiles and customer_next_best_action to $(EXPORT_DIR)/ (Parquet + NDJSON)"
 	@echo "make report   write the HTML report of the marts to $(REPORT)"
+	@echo "make bench SCALE=N   benchmark: N generated customers, full dbt build, core path vs a hand-written floor"
 	@echo "make test-report   render the report in headless Chromium (installs Chromium when root)"
 	@echo "make clean  remove target/, data/ and the warehouse file (keeps the virtualenv)"
 
@@ -63,6 +64,11 @@ export: setup
 REPORT ?= reports/segments.html
 report: setup
 	$(BIN)/python -m segmentation.report --warehouse $(WAREHOUSE) --out $(REPORT)
+
+# Benchmark (not part of make test): results in build/bench/<SCALE>/results.md
+SCALE ?= 100000
+bench: setup
+	$(BIN)/python -m segmentation.bench --customers $(SCALE) --out build/bench/$(SCALE)
 
 lint: setup
 	$(BIN)/ruff check python

@@ -1,0 +1,317 @@
+"""Benchmark: generate N customers, run the full ``dbt build`` and a hand-written floor
+on the same files, and write what it measured.
+
+    python -m segmentation.bench --customers 100000 --out build/bench/100000
+
+(``make bench SCALE=100000``.) Steps, each timed:
+
+1. generate the raw files (about 22 orders per customer) unless ``<out>/raw`` exists;
+2. the full ``dbt build`` (models and tests) into a new warehouse ``<out>/warehouse.duckdb``:
+   wall time, peak memory of the process tree (dbt runs the Python models in its own
+   process; sampled from /proc every 0.2 s), and the time of every model and test from
+   dbt's ``run_results.json``, summed per layer (staging, intermediate, segmentation,
+   monitoring, marts, tests; with 2 threads the sums exceed the wall time);
+3. the core path again with dbt: ``dbt run --select +customer_segment_assignments
+   --full-refresh`` with k fixed to the k the build chose, so dbt fits one K-Means as the
+   floor does;
+4. the floor (``segmentation.floor``): the same core path by hand;
+5. rows per table of the warehouse.
+
+Writes ``<out>/results.json`` and ``<out>/results.md`` and prints the Markdown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from segmentation.floor import run_floor
+from segmentation.generate import DEFAULT_END_DATE, generate
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+LAYERS = ("staging", "intermediate", "segmentation", "monitoring", "marts")
+
+
+@dataclass
+class CommandRun:
+    """One timed command: exit code, wall seconds, peak resident memory of its tree."""
+
+    returncode: int
+    seconds: float
+    peak_rss_bytes: int
+    log: str
+
+
+def _children(pid: int) -> list[int]:
+    """Every descendant of ``pid`` (from /proc/<pid>/task/*/children)."""
+    found, stack = [], [pid]
+    while stack:
+        current = stack.pop()
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            try:
+                kids = (task / "children").read_text().split()
+            except OSError:
+                continue
+            for kid in kids:
+                found.append(int(kid))
+                stack.append(int(kid))
+    return found
+
+
+def _rss_bytes(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        return 0
+    return 0
+
+
+def run_measured(command: list[str], env: dict[str, str], log: Path) -> CommandRun:
+    """Run ``command``, sampling the summed RSS of its process tree every 0.2 s."""
+    peak = 0
+    started = time.perf_counter()
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            command, cwd=PROJECT_DIR, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+        done = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak
+            while not done.is_set():
+                tree = [process.pid, *_children(process.pid)]
+                peak = max(peak, sum(_rss_bytes(pid) for pid in tree))
+                done.wait(0.2)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        returncode = process.wait()
+        done.set()
+        sampler.join()
+    return CommandRun(returncode, time.perf_counter() - started, peak, str(log))
+
+
+@dataclass
+class NodeTime:
+    name: str
+    resource_type: str
+    layer: str
+    seconds: float
+    status: str
+
+
+def node_times(target: Path) -> list[NodeTime]:
+    """Time of every model, test and seed of the last dbt command in ``target``."""
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    manifest = json.loads((target / "manifest.json").read_text())
+    nodes = {**manifest["nodes"], **manifest.get("unit_tests", {})}
+    times = []
+    for result in results:
+        node = nodes.get(result["unique_id"], {})
+        resource_type = node.get("resource_type", result["unique_id"].split(".")[0])
+        if resource_type == "model":
+            folder = node["fqn"][1] if len(node.get("fqn", [])) > 2 else "models"
+            layer = folder if folder in LAYERS else "other models"
+        elif resource_type in ("test", "unit_test"):
+            layer = "tests"
+        else:
+            layer = resource_type + "s"
+        times.append(
+            NodeTime(
+                name=node.get("name", result["unique_id"]),
+                resource_type=resource_type,
+                layer=layer,
+                seconds=float(result["execution_time"]),
+                status=str(result["status"]),
+            )
+        )
+    return times
+
+
+def table_rows(warehouse: Path) -> dict[str, int]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        names = [
+            row[0]
+            for row in con.execute(
+                "select table_name from information_schema.tables "
+                "where table_schema = 'main' and table_type = 'BASE TABLE' order by 1"
+            ).fetchall()
+        ]
+        return {
+            name: con.execute(f"select count(*) from main.{name}").fetchone()[0] for name in names
+        }
+
+
+@dataclass
+class BenchResult:
+    customers: int
+    raw_rows: dict[str, int]
+    generate_seconds: float | None
+    build: CommandRun
+    build_layers: dict[str, float]
+    slowest_models: list[tuple[str, float]]
+    core_path: CommandRun
+    chosen_k: int
+    floor: dict[str, float]
+    core_to_floor_ratio: float
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+def _dbt(args: list[str], out: Path, name: str, vars_: dict) -> list[str]:
+    dbt = str(Path(sys.executable).parent / "dbt")
+    return [
+        dbt,
+        *args,
+        "--target-path",
+        str(out / f"target-{name}"),
+        "--log-path",
+        str(out / f"logs-{name}"),
+        "--vars",
+        json.dumps(vars_),
+    ]
+
+
+def bench(customers: int, out: Path, seed: int) -> BenchResult:
+    out.mkdir(parents=True, exist_ok=True)
+    raw = out / "raw"
+    generate_seconds = None
+    if not raw.is_dir():
+        started = time.perf_counter()
+        generate(customers, seed, raw, out / "truth", DEFAULT_END_DATE, "parquet")
+        generate_seconds = time.perf_counter() - started
+    raw_rows = {
+        table: duckdb.sql(
+            f"select count(*) from read_parquet('{raw}/{table}*.parquet')"
+        ).fetchone()[0]
+        for table in ("customers", "orders", "events", "consents", "deletion_requests")
+    }
+    warehouse = out / "warehouse.duckdb"
+    warehouse.unlink(missing_ok=True)
+    env = {
+        **os.environ,
+        "DBT_PROFILES_DIR": str(PROJECT_DIR),
+        "SEGMENTATION_DUCKDB_PATH": str(warehouse),
+    }
+    vars_ = {"raw_dir": str(raw)}
+    build = run_measured(_dbt(["build"], out, "build", vars_), env, out / "build.log")
+    if build.returncode != 0:
+        raise SystemExit(f"bench: dbt build failed (exit {build.returncode}), see {build.log}")
+    times = node_times(out / "target-build")
+    layers: dict[str, float] = {}
+    for node in times:
+        layers[node.layer] = layers.get(node.layer, 0.0) + node.seconds
+    models = sorted(
+        ((n.name, n.seconds) for n in times if n.resource_type == "model"), key=lambda x: -x[1]
+    )
+    rows = table_rows(warehouse)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        chosen_k = con.execute(
+            "select k from segmentation_runs order by version_number desc"
+        ).fetchone()[0]
+
+    core = run_measured(
+        _dbt(
+            ["run", "--select", "+customer_segment_assignments", "--full-refresh"],
+            out,
+            "core",
+            {**vars_, "segmentation_k": int(chosen_k)},
+        ),
+        env,
+        out / "core.log",
+    )
+    if core.returncode != 0:
+        raise SystemExit(f"bench: dbt core path failed (exit {core.returncode}), see {core.log}")
+    floor = run_floor(raw, PROJECT_DIR / "seeds" / "currency_rates.csv", int(chosen_k), 42, 50_000)
+    return BenchResult(
+        customers=customers,
+        raw_rows=raw_rows,
+        generate_seconds=generate_seconds,
+        build=build,
+        build_layers=layers,
+        slowest_models=models[:15],
+        core_path=core,
+        chosen_k=int(chosen_k),
+        floor={**asdict(floor), "total_seconds": floor.total_seconds},
+        core_to_floor_ratio=core.seconds / floor.total_seconds,
+        rows=rows,
+    )
+
+
+def _gb(value: int) -> str:
+    return f"{value / 1e9:.2f} GB"
+
+
+def markdown(result: BenchResult) -> str:
+    lines = [
+        f"# Benchmark: {result.customers:,} customers",
+        "",
+        "raw rows: " + ", ".join(f"{t} {n:,}" for t, n in result.raw_rows.items()),
+        "",
+        "| step | wall time | peak memory (process tree) |",
+        "|---|---|---|",
+    ]
+    if result.generate_seconds is not None:
+        lines.append(f"| generate raw files | {result.generate_seconds:.1f} s | |")
+    lines += [
+        f"| full dbt build (models + tests) | {result.build.seconds:.1f} s | "
+        f"{_gb(result.build.peak_rss_bytes)} |",
+        f"| dbt core path (+customer_segment_assignments, k = {result.chosen_k}) | "
+        f"{result.core_path.seconds:.1f} s | {_gb(result.core_path.peak_rss_bytes)} |",
+        f"| hand-written floor (same core path) | {result.floor['total_seconds']:.1f} s | |",
+        "",
+        f"core path / floor: **{result.core_to_floor_ratio:.2f}x** (floor: features "
+        f"{result.floor['features_seconds']:.1f} s, "
+        f"scaling {result.floor['scaling_seconds']:.1f} s, "
+        f"K-Means {result.floor['kmeans_seconds']:.1f} s, {result.floor['customers']:,} customers)",
+        "",
+        "Time per layer of the full build (sum of node times; 2 threads run in parallel):",
+        "",
+        "| layer | seconds |",
+        "|---|---|",
+        *(
+            f"| {layer} | {seconds:.1f} |"
+            for layer, seconds in sorted(result.build_layers.items(), key=lambda kv: -kv[1])
+        ),
+        "",
+        "Slowest models:",
+        "",
+        "| model | seconds |",
+        "|---|---|",
+        *(f"| {name} | {seconds:.1f} |" for name, seconds in result.slowest_models),
+        "",
+        "Rows per table:",
+        "",
+        "| table | rows |",
+        "|---|---|",
+        *(f"| {name} | {rows:,} |" for name, rows in result.rows.items()),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, required=True)
+    parser.add_argument("--out", type=Path, required=True, help="folder for data and results")
+    parser.add_argument("--seed", type=int, default=7, help="seed of the generated data")
+    args = parser.parse_args(argv)
+    result = bench(args.customers, args.out, args.seed)
+    (args.out / "results.json").write_text(json.dumps(asdict(result), indent=2, default=str))
+    text = markdown(result)
+    (args.out / "results.md").write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

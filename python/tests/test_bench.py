@@ -1,0 +1,45 @@
+"""The benchmark's measuring parts (no timings asserted): per-layer node times from
+dbt's artifacts, the process-tree memory sampler, and the floor's customers."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+from dbt_runner import PROJECT_DIR
+from segmentation.bench import LAYERS, node_times, run_measured
+from segmentation.floor import run_floor
+
+
+def test_node_times_cover_every_result_with_its_layer(small_build) -> None:
+    results = json.loads((small_build.target / "run_results.json").read_text())["results"]
+    times = node_times(small_build.target)
+    assert len(times) == len(results) > 0
+    by_name = {t.name: t for t in times if t.resource_type == "model"}
+    assert by_name["stg_raw__orders"].layer == "staging"
+    assert by_name["customer_rfm"].layer == "intermediate"
+    assert by_name["customer_segment_assignments"].layer == "segmentation"
+    assert by_name["int_drift_periods"].layer == "monitoring"
+    assert by_name["dim_customer_segments"].layer == "marts"
+    assert {t.layer for t in times if t.resource_type == "model"} <= set(LAYERS)
+    assert {t.layer for t in times if t.resource_type in ("test", "unit_test")} == {"tests"}
+    assert sum(t.seconds for t in times) > 0
+
+
+def test_peak_memory_includes_grandchildren(tmp_path) -> None:
+    """A grandchild holding 300 MB shows in the peak (the sampler sums the tree)."""
+    hold = "b = bytearray(b'x') * 300_000_000; import time; time.sleep(1.5)"
+    command = ["sh", "-c", f'"{sys.executable}" -c "{hold}"; true']
+    run = run_measured(command, dict(os.environ), tmp_path / "log")
+    assert run.returncode == 0
+    assert run.peak_rss_bytes >= 300_000_000
+
+
+def test_floor_scores_about_the_eligible_customers(small_build, small_raw) -> None:
+    with small_build.connect() as con:
+        eligible = con.execute("select count(*) from dim_customer_segments").fetchone()[0]
+    floor = run_floor(small_raw, PROJECT_DIR / "seeds" / "currency_rates.csv", 4, 7, 1_000)
+    # no quarantine in the floor: a few more customers, never fewer
+    assert eligible <= floor.customers <= eligible * 1.02
+    assert floor.k == 4 and floor.total_seconds > 0
