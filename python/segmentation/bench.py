@@ -30,6 +30,7 @@ import sys
 import threading
 import time
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -43,12 +44,14 @@ LAYERS = ("staging", "intermediate", "segmentation", "monitoring", "marts")
 
 @dataclass
 class CommandRun:
-    """One timed command: exit code, wall seconds, peak resident memory of its tree."""
+    """One timed command: exit code, wall seconds, peak resident memory of its tree,
+    and the samples behind the peak (epoch seconds, bytes)."""
 
     returncode: int
     seconds: float
     peak_rss_bytes: int
     log: str
+    samples: list[tuple[float, int]] = field(default_factory=list, repr=False)
 
 
 def _children(pid: int) -> list[int]:
@@ -80,6 +83,7 @@ def _rss_bytes(pid: int) -> int:
 def run_measured(command: list[str], env: dict[str, str], log: Path) -> CommandRun:
     """Run ``command``, sampling the summed RSS of its process tree every 0.2 s."""
     peak = 0
+    samples: list[tuple[float, int]] = []
     started = time.perf_counter()
     with log.open("w") as out:
         process = subprocess.Popen(
@@ -91,7 +95,9 @@ def run_measured(command: list[str], env: dict[str, str], log: Path) -> CommandR
             nonlocal peak
             while not done.is_set():
                 tree = [process.pid, *_children(process.pid)]
-                peak = max(peak, sum(_rss_bytes(pid) for pid in tree))
+                rss = sum(_rss_bytes(pid) for pid in tree)
+                samples.append((time.time(), rss))
+                peak = max(peak, rss)
                 done.wait(0.2)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -99,16 +105,38 @@ def run_measured(command: list[str], env: dict[str, str], log: Path) -> CommandR
         returncode = process.wait()
         done.set()
         sampler.join()
-    return CommandRun(returncode, time.perf_counter() - started, peak, str(log))
+    return CommandRun(returncode, time.perf_counter() - started, peak, str(log), samples)
 
 
 @dataclass
 class NodeTime:
+    """One node of a dbt run: what it is, its layer, how long it ran and when."""
+
     name: str
     resource_type: str
     layer: str
     seconds: float
     status: str
+    started: float | None = None
+    completed: float | None = None
+
+    def peak_rss_bytes(self, samples: list[tuple[float, int]]) -> int:
+        """The highest process-tree memory sampled while the node ran (other nodes of
+        the same moment, with 2 threads, count too); 0 without a window."""
+        if self.started is None or self.completed is None:
+            return 0
+        inside = [rss for at, rss in samples if self.started <= at <= self.completed + 0.2]
+        return max(inside, default=0)
+
+
+def _execute_window(result: dict) -> tuple[float | None, float | None]:
+    for step in result.get("timing", []):
+        if step.get("name") == "execute" and step.get("started_at") and step.get("completed_at"):
+            return (
+                datetime.fromisoformat(step["started_at"].replace("Z", "+00:00")).timestamp(),
+                datetime.fromisoformat(step["completed_at"].replace("Z", "+00:00")).timestamp(),
+            )
+    return None, None
 
 
 def node_times(target: Path) -> list[NodeTime]:
@@ -127,6 +155,7 @@ def node_times(target: Path) -> list[NodeTime]:
             layer = "tests"
         else:
             layer = resource_type + "s"
+        started, completed = _execute_window(result)
         times.append(
             NodeTime(
                 name=node.get("name", result["unique_id"]),
@@ -134,6 +163,8 @@ def node_times(target: Path) -> list[NodeTime]:
                 layer=layer,
                 seconds=float(result["execution_time"]),
                 status=str(result["status"]),
+                started=started,
+                completed=completed,
             )
         )
     return times
@@ -161,6 +192,7 @@ class BenchResult:
     build: CommandRun
     build_layers: dict[str, float]
     slowest_models: list[tuple[str, float]]
+    largest_models: list[tuple[str, int]]
     core_path: CommandRun
     chosen_k: int
     floor: dict[str, float]
@@ -214,6 +246,10 @@ def bench(customers: int, out: Path, seed: int) -> BenchResult:
     models = sorted(
         ((n.name, n.seconds) for n in times if n.resource_type == "model"), key=lambda x: -x[1]
     )
+    largest = sorted(
+        ((n.name, n.peak_rss_bytes(build.samples)) for n in times if n.resource_type == "model"),
+        key=lambda x: -x[1],
+    )
     rows = table_rows(warehouse)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         chosen_k = con.execute(
@@ -240,6 +276,7 @@ def bench(customers: int, out: Path, seed: int) -> BenchResult:
         build=build,
         build_layers=layers,
         slowest_models=models[:15],
+        largest_models=largest[:10],
         core_path=core,
         chosen_k=int(chosen_k),
         floor={**asdict(floor), "total_seconds": floor.total_seconds},
@@ -289,6 +326,13 @@ def markdown(result: BenchResult) -> str:
         "| model | seconds |",
         "|---|---|",
         *(f"| {name} | {seconds:.1f} |" for name, seconds in result.slowest_models),
+        "",
+        "Models during which the process tree's memory peaked (with 2 threads, the",
+        "model running next to it shares the figure):",
+        "",
+        "| model | peak memory while it ran |",
+        "|---|---|",
+        *(f"| {name} | {_gb(peak)} |" for name, peak in result.largest_models),
         "",
         "Rows per table:",
         "",

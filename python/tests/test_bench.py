@@ -8,7 +8,7 @@ import os
 import sys
 
 from dbt_runner import PROJECT_DIR
-from segmentation.bench import LAYERS, node_times, run_measured
+from segmentation.bench import LAYERS, NodeTime, node_times, run_measured
 from segmentation.floor import run_floor
 
 
@@ -25,6 +25,16 @@ def test_node_times_cover_every_result_with_its_layer(small_build) -> None:
     assert {t.layer for t in times if t.resource_type == "model"} <= set(LAYERS)
     assert {t.layer for t in times if t.resource_type in ("test", "unit_test")} == {"tests"}
     assert sum(t.seconds for t in times) > 0
+    # every model has its execution window, in order
+    windows = [(t.started, t.completed) for t in times if t.resource_type == "model"]
+    assert all(start is not None and start <= end for start, end in windows)
+
+
+def test_node_memory_is_the_peak_sampled_in_its_window() -> None:
+    node = NodeTime("m", "model", "marts", 2.0, "success", started=10.0, completed=12.0)
+    samples = [(9.0, 900), (10.0, 100), (11.0, 300), (12.1, 200), (13.0, 800)]
+    assert node.peak_rss_bytes(samples) == 300
+    assert NodeTime("m", "model", "marts", 0.0, "success").peak_rss_bytes(samples) == 0
 
 
 def test_peak_memory_includes_grandchildren(tmp_path) -> None:
