@@ -193,10 +193,13 @@ class BenchResult:
     build_layers: dict[str, float]
     slowest_models: list[tuple[str, float]]
     largest_models: list[tuple[str, int]]
-    core_path: CommandRun
-    chosen_k: int
-    floor: dict[str, float]
-    core_to_floor_ratio: float
+    # what failed in the build (status error); empty when it passed
+    failed_nodes: list[str]
+    # the core path and the floor run only after a build that passed
+    core_path: CommandRun | None
+    chosen_k: int | None
+    floor: dict[str, float] | None
+    core_to_floor_ratio: float | None
     rows: dict[str, int] = field(default_factory=dict)
 
 
@@ -237,9 +240,8 @@ def bench(customers: int, out: Path, seed: int) -> BenchResult:
     }
     vars_ = {"raw_dir": str(raw)}
     build = run_measured(_dbt(["build"], out, "build", vars_), env, out / "build.log")
-    if build.returncode != 0:
-        raise SystemExit(f"bench: dbt build failed (exit {build.returncode}), see {build.log}")
     times = node_times(out / "target-build")
+    failed = [n.name for n in times if n.status in ("error", "fail")]
     layers: dict[str, float] = {}
     for node in times:
         layers[node.layer] = layers.get(node.layer, 0.0) + node.seconds
@@ -251,6 +253,23 @@ def bench(customers: int, out: Path, seed: int) -> BenchResult:
         key=lambda x: -x[1],
     )
     rows = table_rows(warehouse)
+    result = BenchResult(
+        customers=customers,
+        raw_rows=raw_rows,
+        generate_seconds=generate_seconds,
+        build=build,
+        build_layers=layers,
+        slowest_models=models[:15],
+        largest_models=largest[:10],
+        failed_nodes=failed,
+        core_path=None,
+        chosen_k=None,
+        floor=None,
+        core_to_floor_ratio=None,
+        rows=rows,
+    )
+    if build.returncode != 0:
+        return result
     with duckdb.connect(str(warehouse), read_only=True) as con:
         chosen_k = con.execute(
             "select k from segmentation_runs order by version_number desc"
@@ -266,23 +285,14 @@ def bench(customers: int, out: Path, seed: int) -> BenchResult:
         env,
         out / "core.log",
     )
+    result.core_path = core
     if core.returncode != 0:
-        raise SystemExit(f"bench: dbt core path failed (exit {core.returncode}), see {core.log}")
+        return result
     floor = run_floor(raw, PROJECT_DIR / "seeds" / "currency_rates.csv", int(chosen_k), 42, 50_000)
-    return BenchResult(
-        customers=customers,
-        raw_rows=raw_rows,
-        generate_seconds=generate_seconds,
-        build=build,
-        build_layers=layers,
-        slowest_models=models[:15],
-        largest_models=largest[:10],
-        core_path=core,
-        chosen_k=int(chosen_k),
-        floor={**asdict(floor), "total_seconds": floor.total_seconds},
-        core_to_floor_ratio=core.seconds / floor.total_seconds,
-        rows=rows,
-    )
+    result.chosen_k = int(chosen_k)
+    result.floor = {**asdict(floor), "total_seconds": floor.total_seconds}
+    result.core_to_floor_ratio = core.seconds / floor.total_seconds
+    return result
 
 
 def _gb(value: int) -> str:
@@ -300,17 +310,37 @@ def markdown(result: BenchResult) -> str:
     ]
     if result.generate_seconds is not None:
         lines.append(f"| generate raw files | {result.generate_seconds:.1f} s | |")
+    outcome = (
+        "" if result.build.returncode == 0 else f" **FAILED (exit {result.build.returncode})**"
+    )
+    lines.append(
+        f"| full dbt build (models + tests){outcome} | {result.build.seconds:.1f} s | "
+        f"{_gb(result.build.peak_rss_bytes)} |"
+    )
+    if result.core_path is not None and result.floor is not None:
+        floor = result.floor
+        lines += [
+            f"| dbt core path (+customer_segment_assignments, k = {result.chosen_k}) | "
+            f"{result.core_path.seconds:.1f} s | {_gb(result.core_path.peak_rss_bytes)} |",
+            f"| hand-written floor (same core path) | {floor['total_seconds']:.1f} s | |",
+            "",
+            f"core path / floor: **{result.core_to_floor_ratio:.2f}x** (floor: features "
+            f"{floor['features_seconds']:.1f} s, scaling {floor['scaling_seconds']:.1f} s, "
+            f"K-Means {floor['kmeans_seconds']:.1f} s, {floor['customers']:,} customers)",
+        ]
+    elif result.core_path is not None:
+        lines += [
+            "",
+            f"The dbt core path failed (exit {result.core_path.returncode}), "
+            f"see {result.core_path.log}.",
+        ]
+    else:
+        lines += [
+            "",
+            f"The build failed in: {', '.join(result.failed_nodes) or 'see the log'} "
+            f"({result.build.log}); the core path and the floor were not run.",
+        ]
     lines += [
-        f"| full dbt build (models + tests) | {result.build.seconds:.1f} s | "
-        f"{_gb(result.build.peak_rss_bytes)} |",
-        f"| dbt core path (+customer_segment_assignments, k = {result.chosen_k}) | "
-        f"{result.core_path.seconds:.1f} s | {_gb(result.core_path.peak_rss_bytes)} |",
-        f"| hand-written floor (same core path) | {result.floor['total_seconds']:.1f} s | |",
-        "",
-        f"core path / floor: **{result.core_to_floor_ratio:.2f}x** (floor: features "
-        f"{result.floor['features_seconds']:.1f} s, "
-        f"scaling {result.floor['scaling_seconds']:.1f} s, "
-        f"K-Means {result.floor['kmeans_seconds']:.1f} s, {result.floor['customers']:,} customers)",
         "",
         "Time per layer of the full build (sum of node times; 2 threads run in parallel):",
         "",
@@ -354,7 +384,8 @@ def main(argv: list[str] | None = None) -> int:
     text = markdown(result)
     (args.out / "results.md").write_text(text)
     print(text)
-    return 0
+    # the figures are written either way; a failed build or core path fails the command
+    return 0 if result.core_path is not None and result.core_path.returncode == 0 else 1
 
 
 if __name__ == "__main__":

@@ -8,7 +8,15 @@ import os
 import sys
 
 from dbt_runner import PROJECT_DIR
-from segmentation.bench import LAYERS, NodeTime, node_times, run_measured
+from segmentation.bench import (
+    LAYERS,
+    BenchResult,
+    CommandRun,
+    NodeTime,
+    markdown,
+    node_times,
+    run_measured,
+)
 from segmentation.floor import run_floor
 
 
@@ -53,3 +61,24 @@ def test_floor_scores_about_the_eligible_customers(small_build, small_raw) -> No
     # no quarantine in the floor: a few more customers, never fewer
     assert eligible <= floor.customers <= eligible * 1.02
     assert floor.k == 4 and floor.total_seconds > 0
+
+
+def test_a_failed_build_is_reported_with_the_failing_model() -> None:
+    failed = BenchResult(
+        customers=1_000,
+        raw_rows={"orders": 20_000},
+        generate_seconds=None,
+        build=CommandRun(1, 12.5, 2_000_000_000, "build.log"),
+        build_layers={"monitoring": 10.0},
+        slowest_models=[("int_customer_segments_by_month", 9.0)],
+        largest_models=[("int_customer_segments_by_month", 2_000_000_000)],
+        failed_nodes=["int_customer_segments_by_month"],
+        core_path=None,
+        chosen_k=None,
+        floor=None,
+        core_to_floor_ratio=None,
+    )
+    text = markdown(failed)
+    assert "FAILED (exit 1)" in text
+    assert "The build failed in: int_customer_segments_by_month" in text
+    assert "| int_customer_segments_by_month | 2.00 GB |" in text
