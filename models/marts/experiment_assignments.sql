@@ -56,6 +56,16 @@ targeted as (
 
 ),
 
+-- the one rule of the arms: holdout below holdout_share x 10000
+split as (
+
+    select
+        *,
+        hash_bucket < round(holdout_share * 10000) as is_holdout
+    from targeted
+
+),
+
 final as (
 
     select
@@ -70,13 +80,10 @@ final as (
 
         -- arm
         cast(hash_bucket as integer) as hash_bucket,
-        hash_bucket < round(holdout_share * 10000) as is_holdout,
-        case
-            when hash_bucket < round(holdout_share * 10000) then 'holdout'
-            else 'treatment'
-        end as arm
+        is_holdout,
+        case when is_holdout then 'holdout' else 'treatment' end as arm
 
-    from targeted
+    from split
 
 )
 
