@@ -1,9 +1,9 @@
 {#-
     Assign customers to the segments of one stored model version, in set-based SQL
     (the rule of segmentation.clustering.score_segments). Input: a relation or CTE
-    `features_long` with one row per customer, date and feature: customer_id,
-    as_of_date, feature_name, feature_value (double, may be null), for example from
-    macro unpivot_features. Renders CTEs for a model's WITH clause; the last,
+    `features` with one row per customer and date: customer_id, as_of_date and the
+    columns of the var scaled_features (customer_features, or customer_features_monthly
+    with month_end as as_of_date). Renders CTEs for a model's WITH clause; the last,
     `<prefix>_result`, has one row per customer and as_of_date: customer_id,
     segment_id, model_version, squared_distance, membership_probability (gmm),
     assigned_as_of.
@@ -14,12 +14,18 @@
     features are imputed, winsorized, transformed and standardized with the parameters
     stored with the version; the nearest centre wins (gmm: the most probable diagonal
     Gaussian component with its membership probability; dbscan: the nearest cluster
-    mean within its radius, else segment -1). Sums over features are exact decimals
-    and the lowest segment id wins an exact tie, so the result does not depend on row
-    order. An unknown version or a feature the var scaled_features no longer has stops
-    the build with a message naming the calling model.
+    mean within its radius, else segment -1).
+
+    The work is wide: the version's parameters and each segment's centre become one
+    row with a column per feature, so every customer row meets each segment once
+    (rows x k) and its distance is one expression summed in the fixed order of
+    scaled_features, which gives the same double on any engine and thread count.
+    A feature the version does not use has no centre and adds nothing. The lowest
+    segment id wins an exact tie, so the result does not depend on row order. An
+    unknown version or a feature the var scaled_features no longer has stops the build
+    with a message naming the calling model.
 -#}
-{% macro segment_scoring(features_long, prefix='scoring') %}
+{% macro segment_scoring(features, prefix='scoring') %}
 
 {{ prefix }}_stored_centroids as (
 
@@ -66,145 +72,164 @@
 
 ),
 
+-- the version's rows; a feature customer_features no longer scales (var
+-- scaled_features) stops the build instead of dropping out of the distance
 {{ prefix }}_centroids as (
 
-    select {{ prefix }}_stored_centroids.*
+    select
+        {{ prefix }}_stored_centroids.model_version,
+        {{ prefix }}_stored_centroids.segment_id,
+        case
+            when {{ prefix }}_stored_centroids.source_feature in (
+                {%- for feature, transform in scaled_features() %}
+                    '{{ feature }}'{{ "," if not loop.last }}
+                {%- endfor %}
+            ) then {{ prefix }}_stored_centroids.source_feature
+            else {{ raise_error(
+                model.name ~ ': the scored model version uses a feature '
+                ~ 'that is not in the var scaled_features; add it back or score another version'
+            ) }}
+        end as source_feature,
+        {{ prefix }}_stored_centroids.transform_name,
+        {{ prefix }}_stored_centroids.median_value,
+        {{ prefix }}_stored_centroids.lower_bound,
+        {{ prefix }}_stored_centroids.upper_bound,
+        {{ prefix }}_stored_centroids.scale_mean,
+        {{ prefix }}_stored_centroids.scale_std,
+        {{ prefix }}_stored_centroids.centre,
+        {{ prefix }}_stored_centroids.variance,
+        {{ prefix }}_stored_centroids.algorithm,
+        {{ prefix }}_stored_centroids.log_weight,
+        {{ prefix }}_stored_centroids.radius_squared
     from {{ prefix }}_stored_centroids
     inner join {{ prefix }}_scored_version
         on {{ prefix }}_stored_centroids.model_version = {{ prefix }}_scored_version.model_version
 
 ),
 
--- the version's {{ prefix }}_scaling, one row per feature; a feature customer_features no longer
--- scales (var scaled_features) stops the build instead of dropping out of the distance
+-- the version's scaling as one row, five columns per feature (null: not used)
 {{ prefix }}_scaling as (
 
-    select distinct
-        model_version,
-        feature_name,
-        case
-            when source_feature in (
-                {%- for feature, transform in scaled_features() %}
-                    '{{ feature }}'{{ "," if not loop.last }}
-                {%- endfor %}
-            ) then source_feature
-            else {{ raise_error(
-                model.name ~ ': the scored model version uses a feature '
-                ~ 'that is not in the var scaled_features; add it back or score another version'
-            ) }}
-        end as source_feature,
-        transform_name,
-        median_value,
-        lower_bound,
-        upper_bound,
-        scale_mean,
-        scale_std
+    select
+        max(model_version) as model_version,
+        {%- for feature, transform in scaled_features() %}
+            max(case when source_feature = '{{ feature }}' then transform_name end)
+            as {{ feature }}__transform,
+            max(case when source_feature = '{{ feature }}' then median_value end)
+            as {{ feature }}__median,
+            max(case when source_feature = '{{ feature }}' then lower_bound end)
+            as {{ feature }}__lower,
+            max(case when source_feature = '{{ feature }}' then upper_bound end)
+            as {{ feature }}__upper,
+            max(case when source_feature = '{{ feature }}' then scale_mean end)
+            as {{ feature }}__mean,
+            max(case when source_feature = '{{ feature }}' then scale_std end)
+            as {{ feature }}__std{{ "," if not loop.last }}
+        {%- endfor %}
     from {{ prefix }}_centroids
 
 ),
 
-{{ prefix }}_transformed as (
+-- one row per segment: its centre (and gmm variance) per feature
+{{ prefix }}_segments as (
+
+    select
+        segment_id,
+        max(algorithm) as algorithm,
+        max(log_weight) as log_weight,
+        max(radius_squared) as radius_squared,
+        {%- for feature, transform in scaled_features() %}
+            max(case when source_feature = '{{ feature }}' then centre end)
+            as {{ feature }}__centre,
+            max(case when source_feature = '{{ feature }}' then variance end)
+            as {{ feature }}__variance{{ "," if not loop.last }}
+        {%- endfor %}
+    from {{ prefix }}_centroids
+    group by segment_id
+
+),
+
+-- imputed, winsorized, transformed and standardized with the version's parameters
+{{ prefix }}_standardized as (
 
     select
         scored_features.customer_id,
         scored_features.as_of_date,
-        feature_scaling.model_version,
-        feature_scaling.feature_name,
-        feature_scaling.scale_mean,
-        feature_scaling.scale_std,
-        {{ apply_scaling_transform(
-            winsorize(
-                'coalesce(scored_features.feature_value, feature_scaling.median_value)',
-                'feature_scaling.lower_bound',
-                'feature_scaling.upper_bound'
-            ),
-            'feature_scaling.transform_name'
-        ) }} as transformed_value
-    from {{ features_long }} as scored_features
-    inner join {{ prefix }}_scaling as feature_scaling
-        on scored_features.feature_name = feature_scaling.source_feature
+        {{ prefix }}_scaling.model_version,
+        {%- for feature, transform in scaled_features() %}
+            {{ z_score(
+                apply_scaling_transform(
+                    winsorize(
+                        'coalesce(scored_features.' ~ feature ~ ', '
+                        ~ prefix ~ '_scaling.' ~ feature ~ '__median)',
+                        prefix ~ '_scaling.' ~ feature ~ '__lower',
+                        prefix ~ '_scaling.' ~ feature ~ '__upper'
+                    ),
+                    prefix ~ '_scaling.' ~ feature ~ '__transform'
+                ),
+                prefix ~ '_scaling.' ~ feature ~ '__mean',
+                prefix ~ '_scaling.' ~ feature ~ '__std'
+            ) }} as {{ feature }}__z{{ "," if not loop.last }}
+        {%- endfor %}
+    from {{ features }} as scored_features
+    cross join {{ prefix }}_scaling
 
 ),
 
-{{ prefix }}_standardized as (
+-- every row against every segment: the squared distance and (gmm) the sum of
+-- ln(2 pi variance) + (z - mean)^2 / variance, feature by feature in a fixed order
+{{ prefix }}_distances as (
+
+    select
+        standardized.customer_id,
+        standardized.as_of_date,
+        standardized.model_version,
+        segments.segment_id,
+        segments.algorithm,
+        {%- for feature, transform in scaled_features() %}
+            {{ "+ " if not loop.first }}coalesce(
+                (standardized.{{ feature }}__z - segments.{{ feature }}__centre)
+                * (standardized.{{ feature }}__z - segments.{{ feature }}__centre),
+                0.0
+            )
+        {%- endfor %} as squared_distance,
+        case
+            when segments.algorithm = 'gmm'
+                then segments.log_weight - 0.5 * (
+                    {%- for feature, transform in scaled_features() %}
+                        {{ "+ " if not loop.first }}coalesce(
+                            ln(2 * pi() * segments.{{ feature }}__variance)
+                            + (standardized.{{ feature }}__z - segments.{{ feature }}__centre)
+                            * (standardized.{{ feature }}__z - segments.{{ feature }}__centre)
+                            / segments.{{ feature }}__variance,
+                            0.0
+                        )
+                    {%- endfor %}
+                )
+        end as log_density
+    from {{ prefix }}_standardized as standardized
+    cross join {{ prefix }}_segments as segments
+
+),
+
+-- per row the winning segment: nearest centre, or for gmm the most probable
+-- component; the lowest segment id breaks an exact tie (one aggregation pass)
+{%- set winner_keys = [
+    "case when algorithm = 'gmm' then -log_density else squared_distance end",
+    'segment_id'
+] %}
+{{ prefix }}_best as (
 
     select
         customer_id,
         as_of_date,
-        model_version,
-        feature_name,
-        {{ z_score('transformed_value', 'scale_mean', 'scale_std') }} as z_value
-    from {{ prefix }}_transformed
-
-),
-
-{{ prefix }}_distances as (
-
-    select
-        {{ prefix }}_standardized.customer_id,
-        {{ prefix }}_standardized.as_of_date,
-        {{ prefix }}_standardized.model_version,
-        {{ prefix }}_centroids.segment_id,
-        max({{ prefix }}_centroids.algorithm) as algorithm,
-        max({{ prefix }}_centroids.log_weight) as log_weight,
-        max({{ prefix }}_centroids.radius_squared) as radius_squared,
-        -- gmm: sum of ln(2 pi variance) + (z - mean)^2 / variance (null otherwise)
-        sum(
-            cast(
-                ln(2 * pi() * {{ prefix }}_centroids.variance)
-                + ({{ prefix }}_standardized.z_value - {{ prefix }}_centroids.centre)
-                * ({{ prefix }}_standardized.z_value - {{ prefix }}_centroids.centre)
-                / {{ prefix }}_centroids.variance
-                as decimal(38, 18)
-            )
-        ) as gaussian_sum,
-        -- exact decimal sum: the same in any summation order, so ties and the
-        -- stored distance do not depend on how the engine parallelizes
-        sum(
-            cast(
-                ({{ prefix }}_standardized.z_value - {{ prefix }}_centroids.centre)
-                * ({{ prefix }}_standardized.z_value - {{ prefix }}_centroids.centre)
-                as decimal(38, 18)
-            )
-        ) as squared_distance
-    from {{ prefix }}_standardized
-    inner join {{ prefix }}_centroids
-        on
-            {{ prefix }}_standardized.model_version = {{ prefix }}_centroids.model_version
-            and {{ prefix }}_standardized.feature_name = {{ prefix }}_centroids.feature_name
-    group by
-        {{ prefix }}_standardized.customer_id,
-        {{ prefix }}_standardized.as_of_date,
-        {{ prefix }}_standardized.model_version,
-        {{ prefix }}_centroids.segment_id
-
-),
-
-{{ prefix }}_scored as (
-
-    select
-        *,
-        -- gmm: log of weight x density of the component
-        log_weight - 0.5 * cast(gaussian_sum as double) as log_density
+        max(model_version) as model_version,
+        max(algorithm) as algorithm,
+        {{ min_by_ordered('segment_id', winner_keys) }} as segment_id,
+        {{ min_by_ordered('squared_distance', winner_keys) }} as squared_distance,
+        max(log_density) as best_log_density
     from {{ prefix }}_distances
-
-),
-
-{{ prefix }}_ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by customer_id, as_of_date
-            order by
-                case
-                    when algorithm = 'gmm' then -log_density
-                    else cast(squared_distance as double)
-                end asc,
-                segment_id asc
-        ) as distance_rank,
-        max(log_density) over (partition by customer_id, as_of_date) as best_log_density
-    from {{ prefix }}_scored
+    group by customer_id, as_of_date
 
 ),
 
@@ -213,14 +238,21 @@
 {{ prefix }}_probabilities as (
 
     select
-        customer_id,
-        as_of_date,
+        {{ prefix }}_distances.customer_id,
+        {{ prefix }}_distances.as_of_date,
         1.0 / cast(
-            sum(cast(exp(log_density - best_log_density) as decimal(38, 18))) as double
+            sum(cast(
+                exp({{ prefix }}_distances.log_density - {{ prefix }}_best.best_log_density)
+                as decimal(38, 18)
+            )) as double
         ) as membership_probability
-    from {{ prefix }}_ranked
-    where algorithm = 'gmm'
-    group by customer_id, as_of_date
+    from {{ prefix }}_distances
+    inner join {{ prefix }}_best
+        on
+            {{ prefix }}_distances.customer_id = {{ prefix }}_best.customer_id
+            and {{ prefix }}_distances.as_of_date = {{ prefix }}_best.as_of_date
+    where {{ prefix }}_distances.algorithm = 'gmm'
+    group by {{ prefix }}_distances.customer_id, {{ prefix }}_distances.as_of_date
 
 ),
 
@@ -228,30 +260,31 @@
 
     select
         -- ids
-        {{ prefix }}_ranked.customer_id,
+        {{ prefix }}_best.customer_id,
         case
             when
-                {{ prefix }}_ranked.algorithm = 'dbscan'
-                and cast({{ prefix }}_ranked.squared_distance as double)
-                > {{ prefix }}_ranked.radius_squared * (1 + 1e-9)
+                {{ prefix }}_best.algorithm = 'dbscan'
+                and {{ prefix }}_best.squared_distance
+                > {{ prefix }}_segments.radius_squared * (1 + 1e-9)
                 then -1
-            else {{ prefix }}_ranked.segment_id
+            else {{ prefix }}_best.segment_id
         end as segment_id,
-        {{ prefix }}_ranked.model_version,
+        {{ prefix }}_best.model_version,
 
         -- fit
-        cast({{ prefix }}_ranked.squared_distance as double) as squared_distance,
+        {{ prefix }}_best.squared_distance,
         {{ prefix }}_probabilities.membership_probability,
 
         -- dates
-        {{ prefix }}_ranked.as_of_date as assigned_as_of
+        {{ prefix }}_best.as_of_date as assigned_as_of
 
-    from {{ prefix }}_ranked
+    from {{ prefix }}_best
+    inner join {{ prefix }}_segments
+        on {{ prefix }}_best.segment_id = {{ prefix }}_segments.segment_id
     left join {{ prefix }}_probabilities
         on
-            {{ prefix }}_ranked.customer_id = {{ prefix }}_probabilities.customer_id
-            and {{ prefix }}_ranked.as_of_date = {{ prefix }}_probabilities.as_of_date
-    where {{ prefix }}_ranked.distance_rank = 1
+            {{ prefix }}_best.customer_id = {{ prefix }}_probabilities.customer_id
+            and {{ prefix }}_best.as_of_date = {{ prefix }}_probabilities.as_of_date
 
 )
 

@@ -55,13 +55,7 @@ history_features as (
 
 ),
 
-features_long as (
-
-    {{ unpivot_features('history_features') }}
-
-),
-
-{{ segment_scoring('features_long') }},
+{{ segment_scoring('history_features') }},
 
 final as (
 

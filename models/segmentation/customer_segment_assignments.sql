@@ -8,20 +8,20 @@
 -- features (customer_features) are imputed, winsorized, transformed and standardized
 -- with the parameters stored with the centres, so a version scores the same way
 -- after the scaling was refitted (var segmentation_retrain false, or a pinned older
--- version). Sums over features are exact decimals (the same result in any row
--- order); the lowest segment id wins an exact tie.
+-- version). Each distance is one expression summed in a fixed feature order (the same
+-- result in any row order); the lowest segment id wins an exact tie.
 -- The latest version is scored unless the var segmentation_model_version pins
 -- another (roll back). With the var model_export_dir the centres come from a
 -- Parquet export of segment_centroids (how the Spark build scores: it runs no Python).
 -- depends_on: {{ ref('segment_centroids') }}
 with
 
-features_long as (
+features as (
 
-    {{ unpivot_features(ref('customer_features')) }}
+    select * from {{ ref('customer_features') }}
 
 ),
 
-{{ segment_scoring('features_long') }}
+{{ segment_scoring('features') }}
 
 select * from scoring_result
