@@ -98,6 +98,8 @@
 
 ),
 
+-- a value's bin without a range join: 1 + the distinct edges below it (edges are
+-- sorted quantiles, so an edge is new when it exceeds the one before); nulls: bin 0
 {{ prefix }}_binned as (
 
     select
@@ -105,28 +107,27 @@
             {{ prefix }}_input.{{ key }},
         {%- endfor %}
         {{ prefix }}_input.side,
-        {{ prefix }}_bins.bin
+        case
+            when {{ prefix }}_input.column_value is null then 0
+            else 1
+                {%- for i in range(1, bins) %}
+                + case
+                    when
+                        {{ prefix }}_quantiles.q{{ i }} < {{ prefix }}_input.column_value
+                        {%- if i > 1 %}
+                        and {{ prefix }}_quantiles.q{{ i }} > {{ prefix }}_quantiles.q{{ i - 1 }}
+                        {%- endif %}
+                        then 1
+                    else 0
+                end
+                {%- endfor %}
+        end as bin
     from {{ values }} as {{ prefix }}_input
-    inner join {{ prefix }}_bins
+    inner join {{ prefix }}_quantiles
         on
             {%- for key in keys %}
-            {{ prefix }}_input.{{ key }} = {{ prefix }}_bins.{{ key }}{{ " and" if not loop.last }}
+            {{ prefix }}_input.{{ key }} = {{ prefix }}_quantiles.{{ key }}{{ " and" if not loop.last }}
             {%- endfor %}
-            and (
-                ({{ prefix }}_input.column_value is null and {{ prefix }}_bins.bin = 0)
-                or (
-                    {{ prefix }}_input.column_value is not null
-                    and {{ prefix }}_bins.bin > 0
-                    and (
-                        {{ prefix }}_bins.lower_edge is null
-                        or {{ prefix }}_input.column_value > {{ prefix }}_bins.lower_edge
-                    )
-                    and (
-                        {{ prefix }}_bins.upper_edge is null
-                        or {{ prefix }}_input.column_value <= {{ prefix }}_bins.upper_edge
-                    )
-                )
-            )
 
 ),
 
@@ -141,6 +142,19 @@
 
 ),
 
+{{ prefix }}_bin_counts as (
+
+    select
+        {{ key_list }},
+        bin,
+        sum(case when side = 'baseline' then 1 else 0 end) as baseline_count,
+        sum(case when side = 'current' then 1 else 0 end) as current_count
+    from {{ prefix }}_binned
+    group by {{ key_list }}, bin
+
+),
+
+-- every bin, empty ones with zero counts
 {{ prefix }}_counts as (
 
     select
@@ -148,20 +162,15 @@
             {{ prefix }}_bins.{{ key }},
         {%- endfor %}
         {{ prefix }}_bins.bin,
-        sum(case when {{ prefix }}_binned.side = 'baseline' then 1 else 0 end) as baseline_count,
-        sum(case when {{ prefix }}_binned.side = 'current' then 1 else 0 end) as current_count
+        coalesce({{ prefix }}_bin_counts.baseline_count, 0) as baseline_count,
+        coalesce({{ prefix }}_bin_counts.current_count, 0) as current_count
     from {{ prefix }}_bins
-    left join {{ prefix }}_binned
+    left join {{ prefix }}_bin_counts
         on
             {%- for key in keys %}
-            {{ prefix }}_bins.{{ key }} = {{ prefix }}_binned.{{ key }}{{ " and" if not loop.last }}
+            {{ prefix }}_bins.{{ key }} = {{ prefix }}_bin_counts.{{ key }}{{ " and" if not loop.last }}
             {%- endfor %}
-            and {{ prefix }}_bins.bin = {{ prefix }}_binned.bin
-    group by
-        {%- for key in keys %}
-            {{ prefix }}_bins.{{ key }},
-        {%- endfor %}
-        {{ prefix }}_bins.bin
+            and {{ prefix }}_bins.bin = {{ prefix }}_bin_counts.bin
 
 ),
 

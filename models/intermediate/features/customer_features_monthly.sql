@@ -1,8 +1,22 @@
 -- The columns of customer_features for every eligible customer at every month end
 -- up to as_of_date (from the customer's signup on), in one set-based query:
--- running totals over a customer x month grid for the lifetime features, and
--- a range join of daily activity to month ends for the 30- and 90-day windows.
+-- one pass over daily activity sums each customer month, both in total and split by
+-- which later month ends' 30- and 90-day windows each day falls in; running totals
+-- over the activity months (not over every month end) give the lifetime features,
+-- and each activity month fills the month ends up to the next one; the recent
+-- windows add the parts of at most four activity months.
 -- At a month end equal to as_of_date its rows equal customer_features (tested).
+{%- set recent_measures = [
+    ('sessions_started', 'sessions'),
+    ('page_views', 'page_views'),
+    ('product_views', 'product_views'),
+    ('add_to_carts', 'add_to_carts'),
+    ('checkouts', 'checkouts'),
+    ('cart_sessions_started', 'cart_sessions'),
+    ('completed_orders', 'completed_orders'),
+    ('priced_orders', 'priced_orders'),
+    ('order_value_log_sum', 'order_value_log_sum'),
+] %}
 with
 
 customers as (
@@ -74,12 +88,50 @@ month_ends as (
 
 ),
 
--- lifetime totals: sum each month, then run the sums over a customer x month grid
+-- each month end with the next three: a day can fall in the 30- and 90-day windows
+-- of its own month's end and of the next three only (a day is at most 61 days before
+-- the next month end, at least 89 before the one three months on and at least 120
+-- before any later one)
+month_calendar as (
+
+    select
+        month_end,
+        lead(month_end, 1) over (order by month_end) as month_end_1,
+        lead(month_end, 2) over (order by month_end) as month_end_2,
+        lead(month_end, 3) over (order by month_end) as month_end_3
+    from all_month_ends
+
+),
+
+day_flags as (
+
+    select
+        activity_days.*,
+        month_calendar.month_end,
+        month_calendar.month_end_1,
+        month_calendar.month_end_2,
+        month_calendar.month_end_3,
+        activity_days.activity_date > {{ add_days('month_calendar.month_end', -30) }} as in_30d_0,
+        activity_days.activity_date > {{ add_days('month_calendar.month_end_1', -30) }} as in_30d_1,
+        activity_days.activity_date > {{ add_days('month_calendar.month_end_2', -90) }} as in_90d_2,
+        activity_days.activity_date > {{ add_days('month_calendar.month_end_3', -90) }} as in_90d_3
+    from activity_days
+    inner join month_calendar
+        on
+            cast({{ dbt.last_day('activity_days.activity_date', 'month') }} as date)
+            = month_calendar.month_end
+
+),
+
+-- sum each month: lifetime measures, and the parts of the recent windows
 activity_months as (
 
     select
         customer_id,
-        cast({{ dbt.last_day('activity_date', 'month') }} as date) as month_end,
+        month_end,
+        max(month_end_1) as month_end_1,
+        max(month_end_2) as month_end_2,
+        max(month_end_3) as month_end_3,
         sum(completed_orders) as completed_orders,
         sum(gross_revenue_usd) as gross_revenue_usd,
         sum(refunded_revenue_usd) as refunded_revenue_usd,
@@ -90,10 +142,65 @@ activity_months as (
         sum(sessions_started) as sessions,
         sum(add_to_carts + checkouts) as funnel_actions,
         max(case when events > 0 then activity_date end) as last_visit_date,
+        {%- for column, measure in recent_measures if column not in (
+            'sessions_started', 'completed_orders', 'priced_orders', 'order_value_log_sum'
+        ) %}
+            sum({{ column }}) as {{ measure }},
+        {%- endfor %}
+        {%- for months_on in [0, 1] %}
+            sum(case when in_30d_{{ months_on }} then sessions_started else 0 end)
+                as sessions_30d_{{ months_on }},
+            sum(case when in_30d_{{ months_on }} then page_views else 0 end)
+                as page_views_30d_{{ months_on }},
+        {%- endfor %}
+        {%- for months_on in [2, 3] %}
+            max(case when in_90d_{{ months_on }} then 1 else 0 end) as has_90d_{{ months_on }},
+            {%- for column, measure in recent_measures %}
+                sum(case when in_90d_{{ months_on }} then {{ column }} else 0 end)
+                    as {{ measure }}_90d_{{ months_on }},
+            {%- endfor %}
+        {%- endfor %}
         min(activity_date) as first_activity_date,
         max(activity_date) as last_activity_date
-    from activity_days
-    group by customer_id, cast({{ dbt.last_day('activity_date', 'month') }} as date)
+    from day_flags
+    group by customer_id, month_end
+
+),
+
+-- running totals over a customer's activity months within the history (as over the
+-- month ends: months before the history do not count)
+activity_running as (
+
+    select
+        activity_months.customer_id,
+        activity_months.month_end,
+        lag(activity_months.month_end) over customer_order as previous_activity_month_end,
+        lead(activity_months.month_end) over customer_order as next_activity_month_end,
+        sum(activity_months.completed_orders) over customer_months as frequency,
+        sum(activity_months.gross_revenue_usd) over customer_months as gross_revenue_usd,
+        sum(activity_months.refunded_revenue_usd) over customer_months as refunded_revenue_usd,
+        sum(activity_months.priced_orders) over customer_months as priced_orders,
+        sum(activity_months.order_value_log_sum) over customer_months as order_value_log_sum,
+        sum(activity_months.events) over customer_months as events,
+        sum(activity_months.sessions) over customer_months as sessions,
+        sum(activity_months.funnel_actions) over customer_months as funnel_actions,
+        max(activity_months.last_order_at) over customer_months as last_order_at,
+        max(activity_months.last_visit_date) over customer_months as last_visit_date,
+        min(activity_months.first_activity_date) over customer_months as first_activity_date,
+        max(activity_months.last_activity_date) over customer_months as last_activity_date
+    from activity_months
+    inner join month_ends
+        on activity_months.month_end = month_ends.month_end
+    window
+        customer_order as (
+            partition by activity_months.customer_id
+            order by activity_months.month_end
+        ),
+        customer_months as (
+            partition by activity_months.customer_id
+            order by activity_months.month_end
+            rows between unbounded preceding and current row
+        )
 
 ),
 
@@ -113,86 +220,128 @@ customer_starts as (
 
 ),
 
-grid as (
+first_running_months as (
+
+    select
+        customer_id,
+        month_end as first_running_month_end
+    from activity_running
+    where previous_activity_month_end is null
+
+),
+
+-- each activity month's totals hold at the month ends up to the next activity month
+running_totals as (
 
     select
         customer_starts.customer_id,
         customer_starts.signup_date,
-        month_ends.month_end
-    from customer_starts
-    inner join month_ends
-        on customer_starts.first_seen_date <= month_ends.month_end
-
-),
-
-running_totals as (
-
-    select
-        grid.customer_id,
-        grid.signup_date,
-        grid.month_end,
-        sum(coalesce(activity_months.completed_orders, 0)) over customer_months as frequency,
-        sum(coalesce(activity_months.gross_revenue_usd, 0)) over customer_months
-            as gross_revenue_usd,
-        sum(coalesce(activity_months.refunded_revenue_usd, 0)) over customer_months
-            as refunded_revenue_usd,
-        sum(coalesce(activity_months.priced_orders, 0)) over customer_months as priced_orders,
-        sum(coalesce(activity_months.order_value_log_sum, 0)) over customer_months
-            as order_value_log_sum,
-        sum(coalesce(activity_months.events, 0)) over customer_months as events,
-        sum(coalesce(activity_months.sessions, 0)) over customer_months as sessions,
-        sum(coalesce(activity_months.funnel_actions, 0)) over customer_months as funnel_actions,
-        max(activity_months.last_order_at) over customer_months as last_order_at,
-        max(activity_months.last_visit_date) over customer_months as last_visit_date,
-        min(activity_months.first_activity_date) over customer_months as first_activity_date,
-        max(activity_months.last_activity_date) over customer_months as last_activity_date
-    from grid
-    left join activity_months
-        on
-            grid.customer_id = activity_months.customer_id
-            and grid.month_end = activity_months.month_end
-    window customer_months as (
-        partition by grid.customer_id
-        order by grid.month_end
-        rows between unbounded preceding and current row
-    )
-
-),
-
--- recent windows: each day feeds the month ends less than 90 days after it, so
--- sums over these rows are 90-day sums
-recent_days as (
-
-    select
-        activity_days.*,
         month_ends.month_end,
-        activity_days.activity_date > {{ add_days('month_ends.month_end', -30) }} as is_last_30d
-    from activity_days
+        activity_running.frequency,
+        activity_running.gross_revenue_usd,
+        activity_running.refunded_revenue_usd,
+        activity_running.priced_orders,
+        activity_running.order_value_log_sum,
+        activity_running.events,
+        activity_running.sessions,
+        activity_running.funnel_actions,
+        activity_running.last_order_at,
+        activity_running.last_visit_date,
+        activity_running.first_activity_date,
+        activity_running.last_activity_date
+    from activity_running
+    inner join customer_starts
+        on activity_running.customer_id = customer_starts.customer_id
     inner join month_ends
         on
-            activity_days.activity_date <= month_ends.month_end
-            and activity_days.activity_date > {{ add_days('month_ends.month_end', -90) }}
+            activity_running.month_end <= month_ends.month_end
+            and coalesce(
+                activity_running.next_activity_month_end, cast('9999-12-31' as date)
+            ) > month_ends.month_end
+    union all
+    -- month ends from the customer's first sighting to the first activity month
+    select
+        customer_starts.customer_id,
+        customer_starts.signup_date,
+        month_ends.month_end,
+        0 as frequency,
+        0 as gross_revenue_usd,
+        0 as refunded_revenue_usd,
+        0 as priced_orders,
+        0 as order_value_log_sum,
+        0 as events,
+        0 as sessions,
+        0 as funnel_actions,
+        null as last_order_at,
+        null as last_visit_date,
+        null as first_activity_date,
+        null as last_activity_date
+    from customer_starts
+    left join first_running_months
+        on customer_starts.customer_id = first_running_months.customer_id
+    inner join month_ends
+        on
+            customer_starts.first_seen_date <= month_ends.month_end
+            and coalesce(
+                first_running_months.first_running_month_end, cast('9999-12-31' as date)
+            ) > month_ends.month_end
+
+),
+
+-- recent windows: a month end's 30- and 90-day sums add the parts of its own
+-- activity month and of the three before it
+recent_parts as (
+
+    {%- for months_on in range(4) %}
+        select
+            customer_id,
+            {%- if months_on == 0 %}
+                month_end,
+            {%- else %}
+                month_end_{{ months_on }} as month_end,
+            {%- endif %}
+            {%- if months_on < 2 %}
+                {%- for column, measure in recent_measures %}
+                    {{ measure }} as {{ measure }}_90d,
+                {%- endfor %}
+                sessions_30d_{{ months_on }} as sessions_30d,
+                page_views_30d_{{ months_on }} as page_views_30d
+            {%- else %}
+                {%- for column, measure in recent_measures %}
+                    {{ measure }}_90d_{{ months_on }} as {{ measure }}_90d,
+                {%- endfor %}
+                0 as sessions_30d,
+                0 as page_views_30d
+            {%- endif %}
+        from activity_months
+        {%- if months_on >= 2 %}
+            where has_90d_{{ months_on }} = 1
+        {%- endif %}
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 
 ),
 
 recent_totals as (
 
     select
-        customer_id,
-        month_end,
-        sum(case when is_last_30d then sessions_started else 0 end) as sessions_30d,
-        sum(sessions_started) as sessions_90d,
-        sum(case when is_last_30d then page_views else 0 end) as page_views_30d,
-        sum(page_views) as page_views_90d,
-        sum(product_views) as product_views_90d,
-        sum(add_to_carts) as add_to_carts_90d,
-        sum(checkouts) as checkouts_90d,
-        sum(cart_sessions_started) as cart_sessions_90d,
-        sum(completed_orders) as completed_orders_90d,
-        sum(priced_orders) as priced_orders_90d,
-        sum(order_value_log_sum) as order_value_log_sum_90d
-    from recent_days
-    group by customer_id, month_end
+        recent_parts.customer_id,
+        recent_parts.month_end,
+        sum(recent_parts.sessions_30d) as sessions_30d,
+        sum(recent_parts.sessions_90d) as sessions_90d,
+        sum(recent_parts.page_views_30d) as page_views_30d,
+        sum(recent_parts.page_views_90d) as page_views_90d,
+        sum(recent_parts.product_views_90d) as product_views_90d,
+        sum(recent_parts.add_to_carts_90d) as add_to_carts_90d,
+        sum(recent_parts.checkouts_90d) as checkouts_90d,
+        sum(recent_parts.cart_sessions_90d) as cart_sessions_90d,
+        sum(recent_parts.completed_orders_90d) as completed_orders_90d,
+        sum(recent_parts.priced_orders_90d) as priced_orders_90d,
+        sum(recent_parts.order_value_log_sum_90d) as order_value_log_sum_90d
+    from recent_parts
+    inner join month_ends
+        on recent_parts.month_end = month_ends.month_end
+    group by recent_parts.customer_id, recent_parts.month_end
 
 ),
 

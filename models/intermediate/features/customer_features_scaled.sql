@@ -2,11 +2,13 @@
 -- feature of the var scaled_features is imputed (a missing value becomes the median),
 -- winsorized, transformed, then standardized
 -- (<feature>_z, for clustering) and min-max scaled (<feature>_01, for display).
+-- Wide: the parameters become one row with columns per feature, so each customer row
+-- is scaled in one projection (no unpivot and re-pivot of customers x features).
 with
 
-features_long as (
+features as (
 
-    {{ unpivot_features(ref('customer_features')) }}
+    select * from {{ ref('customer_features') }}
 
 ),
 
@@ -16,39 +18,46 @@ parameters as (
 
 ),
 
-transformed as (
+-- one row, eight columns per feature
+{%- set parameter_columns = [] %}
+{%- for feature, transform in scaled_features() %}
+    {%- for parameter in [
+        'transform_name', 'median_value', 'lower_bound', 'upper_bound',
+        'mean', 'std', 'min_value', 'max_value'
+    ] %}
+        {%- do parameter_columns.append((feature, parameter)) %}
+    {%- endfor %}
+{%- endfor %}
+parameters_by_feature as (
 
     select
-        features_long.customer_id,
-        features_long.as_of_date,
-        features_long.feature_name,
-        parameters.mean,
-        parameters.std,
-        parameters.min_value,
-        parameters.max_value,
-        {{ apply_scaling_transform(
-            winsorize(
-                'coalesce(features_long.feature_value, parameters.median_value)',
-                'parameters.lower_bound',
-                'parameters.upper_bound'
-            ),
-            'parameters.transform_name'
-        ) }} as scaled_value
-    from features_long
-    inner join parameters
-        on features_long.feature_name = parameters.feature_name
+        {%- for feature, parameter in parameter_columns %}
+            max(case when feature_name = '{{ feature }}' then {{ parameter }} end)
+                as {{ feature }}__{{ parameter }},
+        {%- endfor %}
+        count(*) as feature_count
+    from parameters
 
 ),
 
-scaled as (
+transformed as (
 
     select
-        customer_id,
-        as_of_date,
-        feature_name,
-        {{ z_score('scaled_value', 'mean', 'std') }} as z_value,
-        {{ min_max_scale('scaled_value', 'min_value', 'max_value') }} as unit_value
-    from transformed
+        features.customer_id,
+        {%- for feature, transform in scaled_features() %}
+            {%- set p = 'parameters_by_feature.' ~ feature ~ '__' %}
+            {{ apply_scaling_transform(
+                winsorize(
+                    'coalesce(features.' ~ feature ~ ', ' ~ p ~ 'median_value)',
+                    p ~ 'lower_bound',
+                    p ~ 'upper_bound'
+                ),
+                p ~ 'transform_name'
+            ) }} as {{ feature }}__scaled,
+        {%- endfor %}
+        features.as_of_date
+    from features
+    cross join parameters_by_feature
 
 ),
 
@@ -56,23 +65,29 @@ final as (
 
     select
         -- ids
-        customer_id,
+        transformed.customer_id,
 
         -- standardized: the input of clustering
         {%- for feature, transform in scaled_features() %}
-            max(case when feature_name = '{{ feature }}' then z_value end) as {{ feature }}_z,
+            {%- set p = 'parameters_by_feature.' ~ feature ~ '__' %}
+            {{ z_score(
+                'transformed.' ~ feature ~ '__scaled', p ~ 'mean', p ~ 'std'
+            ) }} as {{ feature }}_z,
         {%- endfor %}
 
         -- min-max scaled to [0, 1], for display
         {%- for feature, transform in scaled_features() %}
-            max(case when feature_name = '{{ feature }}' then unit_value end) as {{ feature }}_01,
+            {%- set p = 'parameters_by_feature.' ~ feature ~ '__' %}
+            {{ min_max_scale(
+                'transformed.' ~ feature ~ '__scaled', p ~ 'min_value', p ~ 'max_value'
+            ) }} as {{ feature }}_01,
         {%- endfor %}
 
         -- dates
-        max(as_of_date) as as_of_date
+        transformed.as_of_date
 
-    from scaled
-    group by customer_id
+    from transformed
+    cross join parameters_by_feature
 
 )
 
