@@ -3,8 +3,9 @@
     keys, compared left to right (a later key breaks a tie of the earlier ones). With a
     unique last key the pick does not depend on row order. Keys must not be null
     (engines order a null inside a struct differently). Dispatched: DuckDB
-    `arg_min(value, struct)`, default (Spark, Databricks, Snowflake)
-    `min_by(value, named_struct(...))`; both compare structs field by field.
+    `arg_min(value, struct)`, default (Spark, Databricks) `min_by(value,
+    named_struct(...))`; both compare structs field by field. Snowflake and BigQuery
+    need their own version (no named_struct there; not written yet).
 -#}
 {% macro min_by_ordered(value, keys) %}
     {{ return(adapter.dispatch('min_by_ordered', 'customer_segmentation')(value, keys)) }}

@@ -1,9 +1,11 @@
 {#-
     Population stability index (PSI) and KL divergence of numeric columns between two
-    periods. Input: a relation or CTE `values` in long form, one row per row of either
-    period and column: the key columns (`keys`, by default column_name; for example
-    segment_id and column_name for drift within each segment), side ('baseline' or
-    'current') and column_value (double, may be null). Renders CTEs to put in a model's
+    periods. Input: a relation or CTE `values` in long form: the key columns (`keys`,
+    by default column_name; for example segment_id and column_name for drift within
+    each segment), side ('baseline' or 'current'), column_value (double, may be null)
+    and value_rows, how many rows of that period have that value (1 for raw rows; a
+    count when the input is already grouped by value, which keeps the windows below
+    to one row per distinct value). Renders CTEs to put in a model's
     WITH clause; the last, `<prefix>_result`, has one row per key: the keys,
     baseline_rows, current_rows, bins, psi, kl_divergence. (Long input from a table
     keeps the query plan small: Spark inlines CTEs, and a wide unpivot inlined several
@@ -25,33 +27,54 @@
         psi = sum over bins of (current - baseline) * ln(current / baseline)
         kl  = sum over bins of current * ln(current / baseline)   (current || baseline)
 
-    Sums are exact decimals, so the result does not depend on row order.
+    Counts are integers and sums exact decimals, so the result does not depend on row
+    order.
 -#}
 {% macro distribution_drift(values, bins=10, epsilon=0.0001, prefix='drift', keys=['column_name']) %}
 {%- set key_list = keys | join(', ') %}
 
--- the baseline's non-null values in order, for exact quantiles
+-- the values of each key and side with their row counts
+{{ prefix }}_counted as (
+
+    select
+        {{ key_list }},
+        side,
+        column_value,
+        sum(value_rows) as value_rows
+    from {{ values }} as {{ prefix }}_input
+    group by {{ key_list }}, side, column_value
+
+),
+
+-- the baseline's non-null distinct values in order, with the rows up to each one
 {{ prefix }}_ranked as (
 
     select
         {{ key_list }},
         column_value,
-        row_number() over (partition by {{ key_list }} order by column_value) as value_rank,
-        count(*) over (partition by {{ key_list }}) as present_rows
-    from {{ values }} as {{ prefix }}_input
+        sum(value_rows) over (
+            partition by {{ key_list }}
+            order by column_value
+            rows between unbounded preceding and current row
+        ) as rows_through_value,
+        sum(value_rows) over (partition by {{ key_list }}) as present_rows
+    from {{ prefix }}_counted
     where side = 'baseline' and column_value is not null
 
 ),
 
--- quantile i / bins = the value at rank ceil(i * n / bins) (integer arithmetic)
+-- quantile i / bins = the value at rank ceil(i * n / bins): the smallest value whose
+-- rows up to it reach that rank (integer arithmetic)
 {{ prefix }}_quantiles as (
 
     select
         {{ key_list }},
         {%- for i in range(1, bins) %}
-            max(
+            min(
                 case
-                    when value_rank = floor(({{ i }} * present_rows + {{ bins - 1 }}) / {{ bins }})
+                    when
+                        rows_through_value
+                        >= floor(({{ i }} * present_rows + {{ bins - 1 }}) / {{ bins }})
                         then column_value
                 end
             ) as q{{ i }}{{ "," if not loop.last }}
@@ -107,6 +130,7 @@
             {{ prefix }}_input.{{ key }},
         {%- endfor %}
         {{ prefix }}_input.side,
+        {{ prefix }}_input.value_rows,
         case
             when {{ prefix }}_input.column_value is null then 0
             else 1
@@ -122,7 +146,7 @@
                 end
                 {%- endfor %}
         end as bin
-    from {{ values }} as {{ prefix }}_input
+    from {{ prefix }}_counted as {{ prefix }}_input
     inner join {{ prefix }}_quantiles
         on
             {%- for key in keys %}
@@ -135,9 +159,9 @@
 
     select
         {{ key_list }},
-        sum(case when side = 'baseline' then 1 else 0 end) as baseline_rows,
-        sum(case when side = 'current' then 1 else 0 end) as current_rows
-    from {{ values }} as {{ prefix }}_input
+        sum(case when side = 'baseline' then value_rows else 0 end) as baseline_rows,
+        sum(case when side = 'current' then value_rows else 0 end) as current_rows
+    from {{ prefix }}_counted
     group by {{ key_list }}
 
 ),
@@ -147,8 +171,8 @@
     select
         {{ key_list }},
         bin,
-        sum(case when side = 'baseline' then 1 else 0 end) as baseline_count,
-        sum(case when side = 'current' then 1 else 0 end) as current_count
+        sum(case when side = 'baseline' then value_rows else 0 end) as baseline_count,
+        sum(case when side = 'current' then value_rows else 0 end) as current_count
     from {{ prefix }}_binned
     group by {{ key_list }}, bin
 

@@ -2,7 +2,7 @@
 -- drift_history_months month ends of customer_features_monthly) and its baseline
 -- period (var drift_baseline), over all customers (scope population) and within each segment of
 -- the current model (scope segment: the customers the model puts in that segment in
--- each period), from the long values of int_feature_values_for_drift. Bins are the
+-- each period), from the long values of int_feature_value_counts_for_drift. Bins are the
 -- baseline's quantiles (macro distribution_drift); status compares PSI with the vars
 -- psi_warn and psi_alert. A shift confined to one segment (its customers buy
 -- differently) can stay under the thresholds in the population and cross them
@@ -11,7 +11,7 @@ with
 
 feature_values as (
 
-    select * from {{ ref('int_feature_values_for_drift') }}
+    select * from {{ ref('int_feature_value_counts_for_drift') }}
 
 ),
 

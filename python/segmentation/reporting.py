@@ -49,6 +49,18 @@ def version_features(centroids: pd.DataFrame, version: str) -> list[str]:
     return ordered["feature_name"].astype(str).tolist()
 
 
+def sample_columns(available: list[str], centroids: pd.DataFrame) -> list[str]:
+    """The columns of ``customer_features_scaled`` a classifier table reads.
+
+    ``customer_id`` and every column of ``available`` that some stored model version
+    uses, in the order of ``available``: the Python models pass only these (and only the
+    training sample's rows) to pandas. A feature a version uses that ``available`` lacks
+    is left out here and reported by :func:`classifier_table`.
+    """
+    used = set(centroids["feature_name"].astype(str))
+    return [CUSTOMER_ID, *[name for name in available if name in used and name != CUSTOMER_ID]]
+
+
 # classifier reports of this process, by a hash of their inputs (see the module docstring);
 # the lock makes two models that start together train the forest once
 _REPORTS: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from dbt_runner import PROJECT_DIR, run_dbt
+from dbt_runner import PROJECT_DIR, copy_of_warehouse, run_dbt
 from segmentation import contract
 
 RELATIVE = 1e-9
@@ -416,3 +416,33 @@ def test_incremental_order_facts_equal_a_full_refresh(small_raw, tmp_path) -> No
     executed = next((target / "run").rglob("int_orders_converted_to_usd.sql")).read_text()
     assert "stored.order_id" in compiled
     assert executed.lstrip().startswith("insert into")
+
+
+def test_a_bounded_history_keeps_lifetime_totals(small_build, small_raw, tmp_path) -> None:
+    """With feature_history_months the history holds fewer month ends, but lifetime
+    features still count the orders and visits before them: the last month end equals
+    customer_features (the singular test), and every kept row equals the full history's."""
+    workdir = copy_of_warehouse(small_build, tmp_path, "bounded")
+    run = run_dbt(
+        [
+            "build",
+            "--select",
+            "customer_features_monthly",
+            "assert_monthly_history_matches_as_of_features",
+        ],
+        workdir,
+        {"raw_dir": str(small_raw), "feature_history_months": 2},
+    )
+    assert run.returncode == 0, run.output[-4000:]
+    query = "select * from customer_features_monthly order by customer_id, month_end"
+    with small_build.connect() as full, run.connect() as bounded:
+        kept = bounded.execute(query).df()
+        months = sorted(kept["month_end"].unique())
+        assert len(months) == 2
+        expected = full.execute(
+            "select * from customer_features_monthly where month_end >= ? "
+            "order by customer_id, month_end",
+            [months[0]],
+        ).df()
+    assert len(kept) > 0
+    pd.testing.assert_frame_equal(kept, expected, check_exact=True)

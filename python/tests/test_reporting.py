@@ -71,3 +71,16 @@ def test_a_stored_version_is_returned_without_a_forest(inputs, monkeypatch) -> N
         reporting.classifier_table(
             "metrics", sample, assignments.assign(model_version=["m1", "m2"] * 150), centroids, 3
         )
+
+
+def test_sample_columns_are_the_id_and_the_features_versions_use() -> None:
+    centroids = pd.DataFrame(
+        {
+            "model_version": ["a", "a", "b"],
+            "feature_name": ["x_z", "y_z", "w_z"],
+        }
+    )
+    available = ["customer_id", "w_z", "v_z", "x_z", "x_01", "y_z"]
+    assert reporting.sample_columns(available, centroids) == ["customer_id", "w_z", "x_z", "y_z"]
+    # a feature no longer available is left to classifier_table to report
+    assert reporting.sample_columns(["customer_id", "x_z"], centroids) == ["customer_id", "x_z"]

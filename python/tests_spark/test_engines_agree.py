@@ -39,7 +39,7 @@ EXPECTED_TABLES = {
     # monitoring: every month scored with those centres, PSI / KL / chi-square
     "int_drift_periods",
     "int_customer_segments_by_month",
-    "int_feature_values_for_drift",
+    "int_feature_value_counts_for_drift",
     "feature_drift",
     "int_categorical_values_for_drift",
     "int_categorical_drift",

@@ -167,8 +167,8 @@ activity_months as (
 
 ),
 
--- running totals over a customer's activity months within the history (as over the
--- month ends: months before the history do not count)
+-- running totals over all of a customer's activity months: with a bounded history
+-- (var feature_history_months) the lifetime features still count the months before it
 activity_running as (
 
     select
@@ -189,8 +189,6 @@ activity_running as (
         min(activity_months.first_activity_date) over customer_months as first_activity_date,
         max(activity_months.last_activity_date) over customer_months as last_activity_date
     from activity_months
-    inner join month_ends
-        on activity_months.month_end = month_ends.month_end
     window
         customer_order as (
             partition by activity_months.customer_id

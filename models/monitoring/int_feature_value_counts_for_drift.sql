@@ -1,8 +1,10 @@
 -- The monitored features (var drift_features) of customer_features_monthly at the
--- current and the baseline period (int_drift_periods), one row per customer, period
--- and feature, with the customer's segment in that month
--- (int_customer_segments_by_month): the long input of the macro distribution_drift
--- in feature_drift.
+-- current and the baseline period (int_drift_periods), counted by value: one row per
+-- period, side, segment of the customers that month (int_customer_segments_by_month),
+-- feature and value, with how many customers have it. The long input of the macro
+-- distribution_drift in feature_drift: a value shared by many customers (counts,
+-- flags, day numbers) is one row, so the drift windows sort distinct values, not
+-- customers x features.
 {%- set features = var('drift_features') or scaled_features() | map('first') | list %}
 with
 
@@ -42,10 +44,9 @@ labelled as (
 
 ),
 
-final as (
+feature_values as (
     {%- for feature in features %}
         select
-            customer_id,
             segment_id,
             current_period,
             baseline_period,
@@ -55,6 +56,21 @@ final as (
         from labelled
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}
+),
+
+final as (
+
+    select
+        current_period,
+        baseline_period,
+        side,
+        segment_id,
+        column_name,
+        column_value,
+        count(*) as value_rows
+    from feature_values
+    group by current_period, baseline_period, side, segment_id, column_name, column_value
+
 )
 
 select * from final
