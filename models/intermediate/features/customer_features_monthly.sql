@@ -73,18 +73,26 @@ all_month_ends as (
 
 ),
 
-month_ends as (
+-- the month ends up to as_of_date, the latest first
+month_ends_back as (
 
-    select all_month_ends.month_end
+    select
+        all_month_ends.month_end,
+        row_number() over (order by all_month_ends.month_end desc) as months_back
     from all_month_ends
     cross join as_of
-    where
-        all_month_ends.month_end <= as_of.as_of_date
-        -- null feature_history_months: 1200 months, as many as month_numbers has
-        and all_month_ends.month_end > cast(
-            {{ dbt.dateadd('month', -(var('feature_history_months') or 1200), 'as_of.as_of_date') }}
-            as date
-        )
+    where all_month_ends.month_end <= as_of.as_of_date
+
+),
+
+-- the latest feature_history_months of them (null: all)
+month_ends as (
+
+    select month_end
+    from month_ends_back
+    {%- if var('feature_history_months') is not none %}
+        where months_back <= {{ var('feature_history_months') }}
+    {%- endif %}
 
 ),
 
