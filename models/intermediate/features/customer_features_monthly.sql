@@ -1,10 +1,11 @@
 -- The columns of customer_features for every eligible customer at every month end
 -- up to as_of_date (from the customer's signup on), in one set-based query:
--- one pass over daily activity sums each customer month, both in total and split by
--- which later month ends' 30- and 90-day windows each day falls in; running totals
--- over the activity months (not over every month end) give the lifetime features,
--- and each activity month fills the month ends up to the next one; the recent
--- windows add the parts of at most four activity months.
+-- one pass over daily activity sums each customer month; running totals over the
+-- activity months (not over every month end) give the lifetime features, and each
+-- activity month fills the month ends up to the next one. The 30- and 90-day windows
+-- at a month end add whole months (its own and, for 90 days, the two before) and
+-- correct them with the few days at the windows' edges, so no day is joined to
+-- several month ends.
 -- At a month end equal to as_of_date its rows equal customer_features (tested).
 {%- set recent_measures = [
     ('sessions_started', 'sessions'),
@@ -96,10 +97,7 @@ month_ends as (
 
 ),
 
--- each month end with the next three: a day can fall in the 30- and 90-day windows
--- of its own month's end and of the next three only (a day is at most 61 days before
--- the next month end, at least 89 before the one three months on and at least 120
--- before any later one)
+-- each month end with the next three
 month_calendar as (
 
     select
@@ -111,35 +109,13 @@ month_calendar as (
 
 ),
 
-day_flags as (
-
-    select
-        activity_days.*,
-        month_calendar.month_end,
-        month_calendar.month_end_1,
-        month_calendar.month_end_2,
-        month_calendar.month_end_3,
-        activity_days.activity_date > {{ add_days('month_calendar.month_end', -30) }} as in_30d_0,
-        activity_days.activity_date > {{ add_days('month_calendar.month_end_1', -30) }} as in_30d_1,
-        activity_days.activity_date > {{ add_days('month_calendar.month_end_2', -90) }} as in_90d_2,
-        activity_days.activity_date > {{ add_days('month_calendar.month_end_3', -90) }} as in_90d_3
-    from activity_days
-    inner join month_calendar
-        on
-            cast({{ dbt.last_day('activity_days.activity_date', 'month') }} as date)
-            = month_calendar.month_end
-
-),
-
--- sum each month: lifetime measures, and the parts of the recent windows
+-- sum each customer month: the lifetime measures and the whole month's part of the
+-- recent windows
 activity_months as (
 
     select
         customer_id,
-        month_end,
-        max(month_end_1) as month_end_1,
-        max(month_end_2) as month_end_2,
-        max(month_end_3) as month_end_3,
+        cast({{ dbt.last_day('activity_date', 'month') }} as date) as month_end,
         sum(completed_orders) as completed_orders,
         sum(gross_revenue_usd) as gross_revenue_usd,
         sum(refunded_revenue_usd) as refunded_revenue_usd,
@@ -150,29 +126,54 @@ activity_months as (
         sum(sessions_started) as sessions,
         sum(add_to_carts + checkouts) as funnel_actions,
         max(case when events > 0 then activity_date end) as last_visit_date,
-        {%- for column, measure in recent_measures if column not in (
-            'sessions_started', 'completed_orders', 'priced_orders', 'order_value_log_sum'
-        ) %}
-            sum({{ column }}) as {{ measure }},
-        {%- endfor %}
-        {%- for months_on in [0, 1] %}
-            sum(case when in_30d_{{ months_on }} then sessions_started else 0 end)
-                as sessions_30d_{{ months_on }},
-            sum(case when in_30d_{{ months_on }} then page_views else 0 end)
-                as page_views_30d_{{ months_on }},
-        {%- endfor %}
-        {%- for months_on in [2, 3] %}
-            max(case when in_90d_{{ months_on }} then 1 else 0 end) as has_90d_{{ months_on }},
-            {%- for column, measure in recent_measures %}
-                sum(case when in_90d_{{ months_on }} then {{ column }} else 0 end)
-                    as {{ measure }}_90d_{{ months_on }},
-            {%- endfor %}
-        {%- endfor %}
+        sum(page_views) as page_views,
+        sum(product_views) as product_views,
+        sum(add_to_carts) as add_to_carts,
+        sum(checkouts) as checkouts,
+        sum(cart_sessions_started) as cart_sessions,
         min(activity_date) as first_activity_date,
         max(activity_date) as last_activity_date
-    from day_flags
-    group by customer_id, month_end
+    from activity_days
+    group by customer_id, cast({{ dbt.last_day('activity_date', 'month') }} as date)
 
+),
+
+-- the days at the edges of the recent windows, each with the month end whose window it
+-- corrects (a day is in the 30-day window of its month's end unless it is 30 or more
+-- days before it, and in that of the next month end if it is fewer than 30 days
+-- before it; it is in the 90-day windows of its own and the next month end, in that of
+-- the month end two months on unless it is 90 or more days before it, in that of the
+-- month end three months on only if it is fewer than 90 days before it, and in no later
+-- one)
+{%- set edges = [
+    ('month_end', 30, '<=', -1),
+    ('month_end_1', 30, '>', 1),
+    ('month_end_2', 90, '<=', -1),
+    ('month_end_3', 90, '>', 1),
+] %}
+edge_days as (
+    {%- for target, days, comparison, sign in edges %}
+        select
+            activity_days.customer_id,
+            month_calendar.{{ target }}{{ ' as month_end' if target != 'month_end' }},
+            {%- for column, measure in recent_measures %}
+                {{ (sign ~ ' * activity_days.' ~ column) if days == 90 else '0' }}
+                    as {{ measure }}_90d,
+            {%- endfor %}
+            {{ (sign ~ ' * activity_days.sessions_started') if days == 30 else '0' }}
+                as sessions_30d,
+            {{ (sign ~ ' * activity_days.page_views') if days == 30 else '0' }}
+                as page_views_30d
+        from activity_days
+        inner join month_calendar
+            on
+                cast({{ dbt.last_day('activity_days.activity_date', 'month') }} as date)
+                = month_calendar.month_end
+        where
+            activity_days.activity_date {{ comparison }}
+            {{ add_days('month_calendar.' ~ target, -days) }}
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 ),
 
 -- running totals over all of a customer's activity months: with a bounded history
@@ -294,37 +295,25 @@ running_totals as (
 
 ),
 
--- recent windows: a month end's 30- and 90-day sums add the parts of its own
--- activity month and of the three before it
+-- recent windows: a month end's 30- and 90-day sums add its own whole month (both
+-- windows) and the two before it (90 days), then the edge days' corrections
 recent_parts as (
 
-    {%- for months_on in range(4) %}
+    {%- for target in ['month_end', 'month_end_1', 'month_end_2'] %}
         select
-            customer_id,
-            {%- if months_on == 0 %}
-                month_end,
-            {%- else %}
-                month_end_{{ months_on }} as month_end,
-            {%- endif %}
-            {%- if months_on < 2 %}
-                {%- for column, measure in recent_measures %}
-                    {{ measure }} as {{ measure }}_90d,
-                {%- endfor %}
-                sessions_30d_{{ months_on }} as sessions_30d,
-                page_views_30d_{{ months_on }} as page_views_30d
-            {%- else %}
-                {%- for column, measure in recent_measures %}
-                    {{ measure }}_90d_{{ months_on }} as {{ measure }}_90d,
-                {%- endfor %}
-                0 as sessions_30d,
-                0 as page_views_30d
-            {%- endif %}
+            activity_months.customer_id,
+            month_calendar.{{ target }}{{ ' as month_end' if target != 'month_end' }},
+            {%- for column, measure in recent_measures %}
+                activity_months.{{ measure }} as {{ measure }}_90d,
+            {%- endfor %}
+            {{ 'activity_months.sessions' if loop.first else '0' }} as sessions_30d,
+            {{ 'activity_months.page_views' if loop.first else '0' }} as page_views_30d
         from activity_months
-        {%- if months_on >= 2 %}
-            where has_90d_{{ months_on }} = 1
-        {%- endif %}
-        {% if not loop.last %}union all{% endif %}
+        inner join month_calendar
+            on activity_months.month_end = month_calendar.month_end
+        union all
     {%- endfor %}
+    select * from edge_days
 
 ),
 
