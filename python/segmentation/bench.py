@@ -5,17 +5,23 @@ on the same files, and write what it measured.
 
 (``make bench SCALE=100000``.) Steps, each timed:
 
-1. generate the raw files (about 22 orders per customer) unless ``<out>/raw`` exists;
-2. the full ``dbt build`` (models and tests) into a new warehouse ``<out>/warehouse.duckdb``:
-   wall time, peak memory of the process tree (dbt runs the Python models in its own
-   process; sampled from /proc every 0.2 s), and the time of every model and test from
-   dbt's ``run_results.json``, summed per layer (staging, intermediate, segmentation,
-   monitoring, marts, tests; with 2 threads the sums exceed the wall time);
-3. the core path again with dbt: ``dbt run --select +customer_segment_assignments
+1. generate the raw files (about 22 orders per customer) unless ``<out>/raw`` exists, and
+   split them into two deliveries: everything loaded before the last load day, and that
+   day (:func:`split_deliveries`);
+2. the full ``dbt build`` (models and tests) of the first delivery into a new warehouse
+   ``<out>/warehouse.duckdb``: wall time, peak memory of the process tree (dbt runs the
+   Python models in its own process; sampled from /proc every 0.2 s), and the time of
+   every model and test from dbt's ``run_results.json``, summed per layer (staging,
+   intermediate, segmentation, monitoring, marts, tests; with 2 threads the sums exceed
+   the wall time);
+3. the daily run: the last day's files join the first delivery and ``dbt build`` runs
+   again on the same warehouse (incremental models add what is new); its time over the
+   full build's is the incremental ratio;
+4. the core path again with dbt: ``dbt run --select +customer_segment_assignments
    --full-refresh`` with k fixed to the k the build chose, so dbt fits one K-Means as the
    floor does;
-4. the floor (``segmentation.floor``): the same core path by hand;
-5. rows per table of the warehouse.
+5. the floor (``segmentation.floor``): the same core path by hand, on all the files;
+6. rows per table of the warehouse after the full build.
 
 Writes ``<out>/results.json`` and ``<out>/results.md`` and prints the Markdown.
 """
@@ -25,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -40,6 +47,38 @@ from segmentation.generate import DEFAULT_END_DATE, generate
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 LAYERS = ("staging", "intermediate", "segmentation", "monitoring", "marts")
+RAW_TABLES = ("customers", "orders", "events", "consents", "deletion_requests")
+# the column that says when a raw row arrived, per raw table
+ARRIVAL_COLUMNS = {
+    "customers": "updated_at",
+    "orders": "_loaded_at",
+    "events": "_loaded_at",
+    "consents": "recorded_at",
+    "deletion_requests": "requested_at",
+}
+
+
+def last_load_day(raw: Path) -> str:
+    """The start (``YYYY-MM-DD 00:00:00``) of the last day on which orders were loaded."""
+    day = duckdb.sql(
+        f"select cast(max(_loaded_at) as date) from read_parquet('{raw}/orders*.parquet')"
+    ).fetchone()[0]
+    return f"{day} 00:00:00"
+
+
+def split_deliveries(raw: Path, first: Path, later: Path, cutoff: str) -> None:
+    """Split the raw files into two deliveries by arrival time: rows that arrived up to
+    ``cutoff`` (or have no arrival time) go to ``first/<table>.parquet``, the rest to
+    ``later/<table>_2.parquet``; together they hold every raw row once."""
+    first.mkdir(parents=True, exist_ok=True)
+    later.mkdir(parents=True, exist_ok=True)
+    for table, column in ARRIVAL_COLUMNS.items():
+        scan = f"read_parquet('{raw}/{table}*.parquet', union_by_name = true)"
+        early = f"{column} is null or {column} <= timestamp '{cutoff}'"
+        duckdb.sql(f"copy (select * from {scan} where {early}) to '{first}/{table}.parquet'")
+        duckdb.sql(
+            f"copy (select * from {scan} where not ({early})) to '{later}/{table}_2.parquet'"
+        )
 
 
 @dataclass
@@ -201,6 +240,11 @@ class BenchResult:
     floor: dict[str, float] | None
     core_to_floor_ratio: float | None
     rows: dict[str, int] = field(default_factory=dict)
+    # the daily run after appending the last day (None when the full build failed)
+    daily_cutoff: str | None = None
+    daily: CommandRun | None = None
+    daily_slowest: list[tuple[str, float]] = field(default_factory=list)
+    daily_ratio: float | None = None
 
 
 def _dbt(args: list[str], out: Path, name: str, vars_: dict) -> list[str]:
@@ -229,8 +273,19 @@ def bench(customers: int, out: Path, seed: int) -> BenchResult:
         table: duckdb.sql(
             f"select count(*) from read_parquet('{raw}/{table}*.parquet')"
         ).fetchone()[0]
-        for table in ("customers", "orders", "events", "consents", "deletion_requests")
+        for table in RAW_TABLES
     }
+    cutoff = last_load_day(raw)
+    deliveries = out / "deliveries"
+    if not (deliveries / "day" / "orders_2.parquet").is_file():
+        shutil.rmtree(deliveries, ignore_errors=True)
+        split_deliveries(raw, deliveries / "first", deliveries / "day", cutoff)
+    # the folder the builds read: the first delivery now, the last day added later
+    served = out / "raw_served"
+    shutil.rmtree(served, ignore_errors=True)
+    served.mkdir()
+    for path in sorted((deliveries / "first").glob("*.parquet")):
+        (served / path.name).symlink_to(path.resolve())
     warehouse = out / "warehouse.duckdb"
     warehouse.unlink(missing_ok=True)
     env = {
@@ -238,7 +293,7 @@ def bench(customers: int, out: Path, seed: int) -> BenchResult:
         "DBT_PROFILES_DIR": str(PROJECT_DIR),
         "SEGMENTATION_DUCKDB_PATH": str(warehouse),
     }
-    vars_ = {"raw_dir": str(raw)}
+    vars_ = {"raw_dir": str(served)}
     build = run_measured(_dbt(["build"], out, "build", vars_), env, out / "build.log")
     times = node_times(out / "target-build")
     failed = [n.name for n in times if n.status in ("error", "fail")]
@@ -270,6 +325,22 @@ def bench(customers: int, out: Path, seed: int) -> BenchResult:
     )
     if build.returncode != 0:
         return result
+    for path in sorted((deliveries / "day").glob("*.parquet")):
+        (served / path.name).symlink_to(path.resolve())
+    daily = run_measured(_dbt(["build"], out, "daily", vars_), env, out / "daily.log")
+    result.daily_cutoff = cutoff
+    result.daily = daily
+    result.daily_slowest = sorted(
+        (
+            (n.name, n.seconds)
+            for n in node_times(out / "target-daily")
+            if n.resource_type == "model"
+        ),
+        key=lambda x: -x[1],
+    )[:10]
+    result.daily_ratio = daily.seconds / build.seconds
+    if daily.returncode != 0:
+        return result
     with duckdb.connect(str(warehouse), read_only=True) as con:
         chosen_k = con.execute(
             "select k from segmentation_runs order by version_number desc"
@@ -288,7 +359,9 @@ def bench(customers: int, out: Path, seed: int) -> BenchResult:
     result.core_path = core
     if core.returncode != 0:
         return result
-    floor = run_floor(raw, PROJECT_DIR / "seeds" / "currency_rates.csv", int(chosen_k), 42, 50_000)
+    floor = run_floor(
+        served, PROJECT_DIR / "seeds" / "currency_rates.csv", int(chosen_k), 42, 50_000
+    )
     result.chosen_k = int(chosen_k)
     result.floor = {**asdict(floor), "total_seconds": floor.total_seconds}
     result.core_to_floor_ratio = core.seconds / floor.total_seconds
@@ -317,6 +390,15 @@ def markdown(result: BenchResult) -> str:
         f"| full dbt build (models + tests){outcome} | {result.build.seconds:.1f} s | "
         f"{_gb(result.build.peak_rss_bytes)} |"
     )
+    if result.daily is not None:
+        failed = (
+            "" if result.daily.returncode == 0 else f" **FAILED (exit {result.daily.returncode})**"
+        )
+        lines.append(
+            f"| daily dbt build after appending the loads after {result.daily_cutoff}{failed} | "
+            f"{result.daily.seconds:.1f} s ({result.daily_ratio:.0%} of the full build) | "
+            f"{_gb(result.daily.peak_rss_bytes)} |"
+        )
     if result.core_path is not None and result.floor is not None:
         floor = result.floor
         lines += [
@@ -364,7 +446,13 @@ def markdown(result: BenchResult) -> str:
         "|---|---|",
         *(f"| {name} | {_gb(peak)} |" for name, peak in result.largest_models),
         "",
-        "Rows per table:",
+        "Slowest models of the daily build:",
+        "",
+        "| model | seconds |",
+        "|---|---|",
+        *(f"| {name} | {seconds:.1f} |" for name, seconds in result.daily_slowest),
+        "",
+        "Rows per table (after the full build):",
         "",
         "| table | rows |",
         "|---|---|",

@@ -7,15 +7,19 @@ import json
 import os
 import sys
 
+import duckdb
 from dbt_runner import PROJECT_DIR
 from segmentation.bench import (
+    ARRIVAL_COLUMNS,
     LAYERS,
     BenchResult,
     CommandRun,
     NodeTime,
+    last_load_day,
     markdown,
     node_times,
     run_measured,
+    split_deliveries,
 )
 from segmentation.floor import run_floor
 
@@ -82,3 +86,31 @@ def test_a_failed_build_is_reported_with_the_failing_model() -> None:
     assert "FAILED (exit 1)" in text
     assert "The build failed in: int_customer_segments_by_month" in text
     assert "| int_customer_segments_by_month | 2.00 GB |" in text
+
+
+def test_the_deliveries_hold_every_raw_row_once_split_at_the_last_load_day(
+    small_raw, tmp_path
+) -> None:
+    cutoff = last_load_day(small_raw)
+    latest = duckdb.sql(
+        f"select max(_loaded_at) from read_parquet('{small_raw}/orders*.parquet')"
+    ).fetchone()[0]
+    assert cutoff == f"{latest.date()} 00:00:00"
+    first, day = tmp_path / "first", tmp_path / "day"
+    split_deliveries(small_raw, first, day, cutoff)
+    for table, column in ARRIVAL_COLUMNS.items():
+        everything = f"read_parquet('{small_raw}/{table}*.parquet', union_by_name = true)"
+        parts = (
+            f"(select * from read_parquet('{first}/{table}.parquet') union all "
+            f"select * from read_parquet('{day}/{table}_2.parquet'))"
+        )
+        for left, right in ((everything, parts), (parts, everything)):
+            missing = duckdb.sql(f"select count(*) from (from {left} except all from {right})")
+            assert missing.fetchone()[0] == 0, table
+        late = duckdb.sql(
+            f"select count(*), count(*) filter (where {column} <= timestamp '{cutoff}') "
+            f"from read_parquet('{day}/{table}_2.parquet')"
+        ).fetchone()
+        assert late[1] == 0, table
+    # the last day brings new orders
+    assert duckdb.sql(f"select count(*) from read_parquet('{day}/orders_2.parquet')").fetchone()[0]

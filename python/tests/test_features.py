@@ -4,15 +4,14 @@ and numpy, from the staged tables and the seed files (not from the feature model
 from __future__ import annotations
 
 from datetime import date, timedelta
-from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
 from dbt_runner import PROJECT_DIR, copy_of_warehouse, run_dbt
 from segmentation import contract
+from segmentation.bench import split_deliveries
 
 RELATIVE = 1e-9
 # amounts in units of 1/10,000 USD: the precision of amount_usd, exact in int64
@@ -359,29 +358,10 @@ def test_every_customer_gets_one_named_rfm_segment_by_the_seed_rules(con, custom
         assert (scores[score] == expected).all(), value
 
 
-def split_raw_files(source: Path, first: Path, later: Path, cutoff: str) -> None:
-    """Copy the raw files into a first delivery (rows up to cutoff) and a later one."""
-    time_columns = {
-        "customers": "updated_at",
-        "orders": "_loaded_at",
-        "events": "_loaded_at",
-        "consents": "recorded_at",
-        "deletion_requests": "requested_at",
-    }
-    first.mkdir(parents=True)
-    for table, column in time_columns.items():
-        scan = f"read_parquet('{source}/{table}*.parquet')"
-        early = f"{column} is null or {column} <= timestamp '{cutoff}'"
-        duckdb.sql(f"copy (select * from {scan} where {early}) to '{first}/{table}.parquet'")
-        duckdb.sql(
-            f"copy (select * from {scan} where not ({early})) to '{later}/{table}_2.parquet'"
-        )
-
-
 def test_incremental_order_facts_equal_a_full_refresh(small_raw, tmp_path) -> None:
     raw, later = tmp_path / "raw", tmp_path / "later"
     later.mkdir()
-    split_raw_files(small_raw, raw, later, "2026-08-15 00:00:00")
+    split_deliveries(small_raw, raw, later, "2026-08-15 00:00:00")
     # with the seeds and the tests on the way (only tests of selected models)
     select = ["--select", "+customer_rfm", "--indirect-selection", "cautious"]
     incremental = tmp_path / "incremental"
