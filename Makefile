@@ -68,7 +68,7 @@ report: setup
 # Benchmark (not part of make test): results in build/bench/<SCALE>/results.md
 SCALE ?= 100000
 bench: setup
-	$(BIN)/python -m segmentation.bench --customers $(SCALE) --out build/bench/$(SCALE)
+	$(BIN)/python -m segmentation.bench --customers $(SCALE) --out build/bench/$(SCALE) $(BENCH_ARGS)
 
 lint: setup
 	$(BIN)/ruff check python
