@@ -94,28 +94,22 @@
     {%- endfor %}
 ),
 
--- bin 1: up to the first edge; bin n: above the last; bin 0: nulls
+-- the bins of each key: 1 up to the first edge, n above the last, 0 for nulls
 {{ prefix }}_bins as (
 
     select
         {{ key_list }},
-        lag(edge) over (partition by {{ key_list }} order by edge) as lower_edge,
-        edge as upper_edge,
         row_number() over (partition by {{ key_list }} order by edge) as bin
     from {{ prefix }}_edges
     union all
     select
         {{ key_list }},
-        max(edge) as lower_edge,
-        null as upper_edge,
         count(*) + 1 as bin
     from {{ prefix }}_edges
     group by {{ key_list }}
     union all
     select distinct
         {{ key_list }},
-        null as lower_edge,
-        null as upper_edge,
         0 as bin
     from {{ prefix }}_edges
 

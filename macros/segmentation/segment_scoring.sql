@@ -107,25 +107,15 @@
 
 ),
 
--- the version's scaling as one row, five columns per feature (null: not used)
+-- the version's scaling as one row, six columns per feature (null: not used)
 {{ prefix }}_scaling as (
 
     select
         max(model_version) as model_version,
-        {%- for feature, transform in scaled_features() %}
-            max(case when source_feature = '{{ feature }}' then transform_name end)
-            as {{ feature }}__transform,
-            max(case when source_feature = '{{ feature }}' then median_value end)
-            as {{ feature }}__median,
-            max(case when source_feature = '{{ feature }}' then lower_bound end)
-            as {{ feature }}__lower,
-            max(case when source_feature = '{{ feature }}' then upper_bound end)
-            as {{ feature }}__upper,
-            max(case when source_feature = '{{ feature }}' then scale_mean end)
-            as {{ feature }}__mean,
-            max(case when source_feature = '{{ feature }}' then scale_std end)
-            as {{ feature }}__std{{ "," if not loop.last }}
-        {%- endfor %}
+        {{ pivot_feature_parameters('source_feature', [
+            'transform_name', 'median_value', 'lower_bound', 'upper_bound',
+            'scale_mean', 'scale_std'
+        ]) }}
     from {{ prefix }}_centroids
 
 ),
@@ -138,12 +128,7 @@
         max(algorithm) as algorithm,
         max(log_weight) as log_weight,
         max(radius_squared) as radius_squared,
-        {%- for feature, transform in scaled_features() %}
-            max(case when source_feature = '{{ feature }}' then centre end)
-            as {{ feature }}__centre,
-            max(case when source_feature = '{{ feature }}' then variance end)
-            as {{ feature }}__variance{{ "," if not loop.last }}
-        {%- endfor %}
+        {{ pivot_feature_parameters('source_feature', ['centre', 'variance']) }}
     from {{ prefix }}_centroids
     group by segment_id
 
@@ -157,18 +142,11 @@
         scored_features.as_of_date,
         {{ prefix }}_scaling.model_version,
         {%- for feature, transform in scaled_features() %}
+            {%- set parameters = prefix ~ '_scaling.' ~ feature ~ '__' %}
             {{ z_score(
-                apply_scaling_transform(
-                    winsorize(
-                        'coalesce(scored_features.' ~ feature ~ ', '
-                        ~ prefix ~ '_scaling.' ~ feature ~ '__median)',
-                        prefix ~ '_scaling.' ~ feature ~ '__lower',
-                        prefix ~ '_scaling.' ~ feature ~ '__upper'
-                    ),
-                    prefix ~ '_scaling.' ~ feature ~ '__transform'
-                ),
-                prefix ~ '_scaling.' ~ feature ~ '__mean',
-                prefix ~ '_scaling.' ~ feature ~ '__std'
+                transform_for_scaling('scored_features.' ~ feature, parameters),
+                parameters ~ 'scale_mean',
+                parameters ~ 'scale_std'
             ) }} as {{ feature }}__z{{ "," if not loop.last }}
         {%- endfor %}
     from {{ features }} as scored_features

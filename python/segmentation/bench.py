@@ -261,6 +261,13 @@ def _dbt(args: list[str], out: Path, name: str, vars_: dict) -> list[str]:
     ]
 
 
+def slowest_models(times: list[NodeTime]) -> list[tuple[str, float]]:
+    """(model, seconds) of every model in ``times``, the slowest first."""
+    return sorted(
+        ((n.name, n.seconds) for n in times if n.resource_type == "model"), key=lambda x: -x[1]
+    )
+
+
 def _daily_run(
     result: BenchResult,
     out: Path,
@@ -277,14 +284,7 @@ def _daily_run(
     run = run_measured(_dbt(["build"], out, "daily", vars_), env, out / "daily.log")
     result.daily_cutoff = cutoff
     result.daily = run
-    result.daily_slowest = sorted(
-        (
-            (n.name, n.seconds)
-            for n in node_times(out / "target-daily")
-            if n.resource_type == "model"
-        ),
-        key=lambda x: -x[1],
-    )[:10]
+    result.daily_slowest = slowest_models(node_times(out / "target-daily"))[:10]
     result.daily_ratio = run.seconds / result.build.seconds
     return run.returncode == 0
 
@@ -329,9 +329,7 @@ def bench(customers: int, out: Path, seed: int, daily: bool = True) -> BenchResu
     layers: dict[str, float] = {}
     for node in times:
         layers[node.layer] = layers.get(node.layer, 0.0) + node.seconds
-    models = sorted(
-        ((n.name, n.seconds) for n in times if n.resource_type == "model"), key=lambda x: -x[1]
-    )
+    models = slowest_models(times)
     largest = sorted(
         ((n.name, n.peak_rss_bytes(build.samples)) for n in times if n.resource_type == "model"),
         key=lambda x: -x[1],

@@ -61,6 +61,27 @@ def sample_columns(available: list[str], centroids: pd.DataFrame) -> list[str]:
     return [CUSTOMER_ID, *[name for name in available if name in used and name != CUSTOMER_ID]]
 
 
+def training_rows(scaled, assignments, training, centroids: pd.DataFrame):
+    """The two frames :func:`classifier_table` reads, from relations with ``select``,
+    ``join``, ``columns`` and ``df`` (a dbt-duckdb model's ``dbt.ref``).
+
+    Args:
+        scaled: ``customer_features_scaled``.
+        assignments: ``customer_segment_assignments``.
+        training: ``segmentation_training_sample``.
+        centroids: ``segment_centroids`` as a frame.
+
+    Returns:
+        ``(sample, labels)``: the training sample's rows of ``scaled`` with the columns of
+        :func:`sample_columns`, and their ``customer_id``, ``segment_id``,
+        ``model_version``. The join runs in the warehouse, so pandas gets the sample only.
+    """
+    ids = training.select(CUSTOMER_ID)
+    sample = scaled.select(", ".join(sample_columns(scaled.columns, centroids)))
+    labels = assignments.select(f"{CUSTOMER_ID}, segment_id, model_version")
+    return sample.join(ids, CUSTOMER_ID).df(), labels.join(ids, CUSTOMER_ID).df()
+
+
 # classifier reports of this process, by a hash of their inputs (see the module docstring);
 # the lock makes two models that start together train the forest once
 _REPORTS: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import duckdb
 import pandas as pd
 import pytest
 from segmentation import reporting
@@ -84,3 +85,25 @@ def test_sample_columns_are_the_id_and_the_features_versions_use() -> None:
     assert reporting.sample_columns(available, centroids) == ["customer_id", "w_z", "x_z", "y_z"]
     # a feature no longer available is left to classifier_table to report
     assert reporting.sample_columns(["customer_id", "x_z"], centroids) == ["customer_id", "x_z"]
+
+
+def test_training_rows_are_the_samples_rows_with_the_used_features() -> None:
+    con = duckdb.connect()
+    scaled = con.sql(
+        "select * from (values ('a', 1.0, 2.0, 3.0), ('b', 4.0, 5.0, 6.0), ('c', 7.0, 8.0, 9.0))"
+        " t(customer_id, x_z, y_z, x_01)"
+    )
+    assignments = con.sql(
+        "select * from (values ('a', 0, 'v', 0.5), ('b', 1, 'v', 0.1), ('c', 1, 'v', 0.2))"
+        " t(customer_id, segment_id, model_version, squared_distance)"
+    )
+    training = con.sql("select * from (values ('a', 1), ('c', 2)) t(customer_id, sample_rank)")
+    centroids = pd.DataFrame({"model_version": ["v", "v"], "feature_name": ["x_z", "y_z"]})
+    sample, labels = reporting.training_rows(scaled, assignments, training, centroids)
+    sample = sample.sort_values("customer_id").reset_index(drop=True)
+    labels = labels.sort_values("customer_id").reset_index(drop=True)
+    assert list(sample.columns) == ["customer_id", "x_z", "y_z"]
+    assert sample["customer_id"].tolist() == ["a", "c"]
+    assert sample["y_z"].tolist() == [2.0, 8.0]
+    assert list(labels.columns) == ["customer_id", "segment_id", "model_version"]
+    assert labels["segment_id"].tolist() == [0, 1]

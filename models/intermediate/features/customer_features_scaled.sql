@@ -19,23 +19,13 @@ parameters as (
 ),
 
 -- one row, eight columns per feature
-{%- set parameter_columns = [] %}
-{%- for feature, transform in scaled_features() %}
-    {%- for parameter in [
-        'transform_name', 'median_value', 'lower_bound', 'upper_bound',
-        'mean', 'std', 'min_value', 'max_value'
-    ] %}
-        {%- do parameter_columns.append((feature, parameter)) %}
-    {%- endfor %}
-{%- endfor %}
 parameters_by_feature as (
 
     select
-        {%- for feature, parameter in parameter_columns %}
-            max(case when feature_name = '{{ feature }}' then {{ parameter }} end)
-                as {{ feature }}__{{ parameter }},
-        {%- endfor %}
-        count(*) as feature_count
+        {{ pivot_feature_parameters('feature_name', [
+            'transform_name', 'median_value', 'lower_bound', 'upper_bound',
+            'mean', 'std', 'min_value', 'max_value'
+        ]) }}
     from parameters
 
 ),
@@ -45,14 +35,8 @@ transformed as (
     select
         features.customer_id,
         {%- for feature, transform in scaled_features() %}
-            {%- set p = 'parameters_by_feature.' ~ feature ~ '__' %}
-            {{ apply_scaling_transform(
-                winsorize(
-                    'coalesce(features.' ~ feature ~ ', ' ~ p ~ 'median_value)',
-                    p ~ 'lower_bound',
-                    p ~ 'upper_bound'
-                ),
-                p ~ 'transform_name'
+            {{ transform_for_scaling(
+                'features.' ~ feature, 'parameters_by_feature.' ~ feature ~ '__'
             ) }} as {{ feature }}__scaled,
         {%- endfor %}
         features.as_of_date

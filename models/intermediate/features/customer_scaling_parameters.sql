@@ -34,14 +34,7 @@ transformed as (
 
     select
         features_long.feature_name,
-        {{ apply_scaling_transform(
-            winsorize(
-                'coalesce(features_long.feature_value, bounds.median_value)',
-                'bounds.lower_bound',
-                'bounds.upper_bound'
-            ),
-            'bounds.transform_name'
-        ) }} as scaled_value
+        {{ transform_for_scaling('features_long.feature_value', 'bounds.') }} as scaled_value
     from features_long
     inner join bounds
         on features_long.feature_name = bounds.feature_name

@@ -1,0 +1,16 @@
+{#-
+    Aggregate expressions that turn per-feature parameter rows into columns: for every
+    feature of the var scaled_features and every column in `columns`,
+    `max(case when <feature_column> = '<feature>' then <column> end) as
+    <feature>__<column>`, comma-separated (no trailing comma). A feature without a row
+    gets nulls.
+-#}
+{% macro pivot_feature_parameters(feature_column, columns) -%}
+    {%- for feature, transform in scaled_features() %}
+        {%- set outer = loop %}
+        {%- for column in columns %}
+            max(case when {{ feature_column }} = '{{ feature }}' then {{ column }} end)
+                as {{ feature }}__{{ column }}{{ "," if not (loop.last and outer.last) }}
+        {%- endfor %}
+    {%- endfor %}
+{%- endmacro %}
