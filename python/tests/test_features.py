@@ -358,18 +358,33 @@ def test_every_customer_gets_one_named_rfm_segment_by_the_seed_rules(con, custom
         assert (scores[score] == expected).all(), value
 
 
-def test_incremental_order_facts_equal_a_full_refresh(small_raw, tmp_path) -> None:
+INCREMENTAL_MODELS = ("base_raw__orders", "base_raw__events", "int_orders_converted_to_usd")
+
+
+def test_incremental_build_equals_a_full_refresh(small_raw, tmp_path) -> None:
+    """A build of a first delivery, then of the later rows added, leaves every table of
+    the feature layer and the quarantine exactly as a full refresh of all rows does."""
     raw, later = tmp_path / "raw", tmp_path / "later"
     later.mkdir()
     split_deliveries(small_raw, raw, later, "2026-08-15 00:00:00")
     # with the seeds and the tests on the way (only tests of selected models)
-    select = ["--select", "+customer_rfm", "--indirect-selection", "cautious"]
+    select = [
+        "--select",
+        "+customer_features",
+        "+stg_raw__quarantined_rows",
+        "--indirect-selection",
+        "cautious",
+    ]
     incremental = tmp_path / "incremental"
     first = run_dbt(["build", *select], incremental, {"raw_dir": str(raw)})
     assert first.returncode == 0, first.output[-4000:]
-    with first.connect() as connection:
-        before = frame(connection, "select * from int_orders_converted_to_usd")
 
+    def table(run, name: str) -> pd.DataFrame:
+        with run.connect() as connection:
+            rows = frame(connection, f"select * from {name}")
+        return rows.sort_values(list(rows.columns)).reset_index(drop=True)
+
+    before = {name: table(first, name) for name in INCREMENTAL_MODELS}
     for path in later.iterdir():
         path.rename(raw / path.name)
     second = run_dbt(["build", *select], incremental, {"raw_dir": str(raw)})
@@ -377,25 +392,31 @@ def test_incremental_order_facts_equal_a_full_refresh(small_raw, tmp_path) -> No
     full = run_dbt(["build", *select, "--full-refresh"], tmp_path / "full", {"raw_dir": str(raw)})
     assert full.returncode == 0, full.output[-4000:]
 
-    def table(run, name: str) -> pd.DataFrame:
-        with run.connect() as connection:
-            rows = frame(connection, f"select * from {name}")
-        return rows.sort_values(list(rows.columns)).reset_index(drop=True)
-
-    for name in ("int_orders_converted_to_usd", "customer_rfm"):
-        pd.testing.assert_frame_equal(table(second, name), table(full, name), check_exact=True)
-    # the later delivery really changed stored orders (newer loads, forgotten or
-    # withdrawn customers) and added new ones, so both paths of the model ran
-    after = table(second, "int_orders_converted_to_usd")
-    merged = before.merge(after, how="outer", on=list(before.columns), indicator=True)
-    assert (merged["_merge"] == "left_only").sum() > 0
-    assert (merged["_merge"] == "right_only").sum() > 0
-    # and the second run took the incremental path: an insert of the missing orders
+    with full.connect() as connection:
+        built = [
+            name
+            for (name,) in connection.execute(
+                "select table_name from information_schema.tables "
+                "where table_schema = 'main' and table_type = 'BASE TABLE'"
+            ).fetchall()
+        ]
+    assert {*INCREMENTAL_MODELS, "customer_features", "stg_raw__quarantined_rows"} <= set(built)
+    for name in built:
+        pd.testing.assert_frame_equal(
+            table(second, name), table(full, name), check_exact=True, obj=name
+        )
     target = incremental / "target"
-    compiled = next((target / "compiled").rglob("int_orders_converted_to_usd.sql")).read_text()
-    executed = next((target / "run").rglob("int_orders_converted_to_usd.sql")).read_text()
-    assert "stored.order_id" in compiled
-    assert executed.lstrip().startswith("insert into")
+    for name in INCREMENTAL_MODELS:
+        # the later delivery really changed stored rows (newer loads, forgotten or
+        # withdrawn customers) and added new ones, so both paths of the model ran
+        merged = before[name].merge(
+            table(second, name), how="outer", on=list(before[name].columns), indicator=True
+        )
+        assert (merged["_merge"] == "left_only").sum() > 0, name
+        assert (merged["_merge"] == "right_only").sum() > 0, name
+        # and the second run took the incremental path: an insert of the missing rows
+        executed = next((target / "run").rglob(f"{name}.sql")).read_text()
+        assert executed.lstrip().startswith("insert into"), name
 
 
 def test_a_bounded_history_keeps_lifetime_totals(small_build, small_raw, tmp_path) -> None:

@@ -1,5 +1,21 @@
 -- Every raw event row, typed and normalized, marked staged, duplicate or
 -- quarantined (with a reason). stg_raw__events and the quarantine read this.
+-- Incremental like base_raw__orders: the pre-hook deletes the events whose rows may
+-- change, a run stages every event missing from the table, with all its loads.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ delete_raw_rows_to_restage(
+            'events',
+            'event_id',
+            ['orphan_customer', 'future_timestamp'],
+            {'customer_id': ref('stg_raw__customers')},
+        ) }}",
+    )
+}}
+
 with
 
 source as (
@@ -33,6 +49,22 @@ renamed as (
 
 ),
 
+to_stage as (
+
+    select * from renamed
+    {% if is_incremental() %}
+        -- after the pre-hook: every event missing from the table, and the rows
+        -- without an event id
+        where
+            renamed.event_id is null
+            or not exists (
+                select 1 from {{ this }} as stored
+                where stored.event_id = renamed.event_id
+            )
+    {% endif %}
+
+),
+
 ranked as (
 
     -- the latest load of an event wins; the rest of the order only makes the
@@ -48,7 +80,7 @@ ranked as (
                 session_id asc nulls last,
                 customer_id asc nulls last
         ) as load_rank
-    from renamed
+    from to_stage
 
 ),
 

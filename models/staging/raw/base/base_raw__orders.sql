@@ -1,5 +1,23 @@
 -- Every raw order row, typed and normalized, marked staged, duplicate or
 -- quarantined (with a reason). stg_raw__orders and the quarantine read this.
+-- Incremental: the pre-hook deletes the orders whose rows may change (a new load, a
+-- verdict that depends on the customers, the rates or the clock, no order id) and a
+-- run stages every order missing from the table, with all its loads, so an
+-- incremental run and a full refresh give the same rows.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ delete_raw_rows_to_restage(
+            'orders',
+            'order_id',
+            ['orphan_customer', 'unknown_currency', 'future_timestamp'],
+            {'customer_id': ref('stg_raw__customers'), 'currency_code': ref('currency_rates')},
+        ) }}",
+    )
+}}
+
 with
 
 source as (
@@ -42,6 +60,22 @@ renamed as (
 
 ),
 
+to_stage as (
+
+    select * from renamed
+    {% if is_incremental() %}
+        -- after the pre-hook: every order missing from the table, and the rows
+        -- without an order id
+        where
+            renamed.order_id is null
+            or not exists (
+                select 1 from {{ this }} as stored
+                where stored.order_id = renamed.order_id
+            )
+    {% endif %}
+
+),
+
 ranked as (
 
     -- the latest load of an order wins; the rest of the order only makes the
@@ -58,7 +92,7 @@ ranked as (
                 currency_code asc nulls last,
                 customer_id asc nulls last
         ) as load_rank
-    from renamed
+    from to_stage
 
 ),
 
