@@ -11,7 +11,7 @@ import pytest
 import yaml
 from dbt_runner import PROJECT_DIR, copy_of_warehouse, run_dbt
 from segmentation import contract
-from segmentation.bench import split_deliveries
+from segmentation.bench import last_load_day, split_deliveries
 
 RELATIVE = 1e-9
 # amounts in units of 1/10,000 USD: the precision of amount_usd, exact in int64
@@ -358,19 +358,35 @@ def test_every_customer_gets_one_named_rfm_segment_by_the_seed_rules(con, custom
         assert (scores[score] == expected).all(), value
 
 
-INCREMENTAL_MODELS = ("base_raw__orders", "base_raw__events", "int_orders_converted_to_usd")
+INCREMENTAL_MODELS = (
+    "base_raw__orders",
+    "base_raw__events",
+    "int_orders_converted_to_usd",
+    "int_customer_activity_aggregated_to_days",
+    "customer_features_monthly",
+)
 
 
-def test_incremental_build_equals_a_full_refresh(small_raw, tmp_path) -> None:
-    """A build of a first delivery, then of the later rows added, leaves every table of
-    the feature layer and the quarantine exactly as a full refresh of all rows does."""
-    raw, later = tmp_path / "raw", tmp_path / "later"
-    later.mkdir()
-    split_deliveries(small_raw, raw, later, "2026-08-15 00:00:00")
+def test_incremental_builds_equal_a_full_refresh(small_raw, tmp_path) -> None:
+    """Builds of three deliveries in turn (up to mid-August; up to the day before the
+    last load day, which adds month ends; the last load day, which does not) leave every
+    table of the feature layer, the monthly history and the quarantine exactly as a full
+    refresh of all rows does, after each delivery."""
+    raw, rest, later = tmp_path / "raw", tmp_path / "rest", tmp_path / "later"
+    split_deliveries(small_raw, raw, rest, "2026-08-15 00:00:00")
+    split_deliveries(rest, tmp_path / "second", later, last_load_day(rest))
+    deliveries = [
+        [
+            (path, raw / path.name.replace(".parquet", "_2.parquet"))
+            for path in (tmp_path / "second").iterdir()
+        ],
+        [(path, raw / path.name.replace("_2.parquet", "_3.parquet")) for path in later.iterdir()],
+    ]
     # with the seeds and the tests on the way (only tests of selected models)
     select = [
         "--select",
         "+customer_features",
+        "+customer_features_monthly",
         "+stg_raw__quarantined_rows",
         "--indirect-selection",
         "cautious",
@@ -384,39 +400,60 @@ def test_incremental_build_equals_a_full_refresh(small_raw, tmp_path) -> None:
             rows = frame(connection, f"select * from {name}")
         return rows.sort_values(list(rows.columns)).reset_index(drop=True)
 
-    before = {name: table(first, name) for name in INCREMENTAL_MODELS}
-    for path in later.iterdir():
-        path.rename(raw / path.name)
-    second = run_dbt(["build", *select], incremental, {"raw_dir": str(raw)})
-    assert second.returncode == 0, second.output[-4000:]
-    full = run_dbt(["build", *select, "--full-refresh"], tmp_path / "full", {"raw_dir": str(raw)})
-    assert full.returncode == 0, full.output[-4000:]
+    def history_months(run) -> pd.DataFrame:
+        with run.connect() as connection:
+            return frame(
+                connection,
+                "select month_end from int_feature_month_ends where is_in_history "
+                "order by month_end",
+            )
 
-    with full.connect() as connection:
-        built = [
-            name
-            for (name,) in connection.execute(
-                "select table_name from information_schema.tables "
-                "where table_schema = 'main' and table_type = 'BASE TABLE'"
-            ).fetchall()
-        ]
-    assert {*INCREMENTAL_MODELS, "customer_features", "stg_raw__quarantined_rows"} <= set(built)
-    for name in built:
-        pd.testing.assert_frame_equal(
-            table(second, name), table(full, name), check_exact=True, obj=name
+    moved = []
+    for step, delivery in enumerate(deliveries):
+        before = {name: table(first, name) for name in INCREMENTAL_MODELS}
+        months_before = history_months(first)
+        for path, destination in delivery:
+            path.rename(destination)
+        second = run_dbt(["build", *select], incremental, {"raw_dir": str(raw)})
+        assert second.returncode == 0, second.output[-4000:]
+        full = run_dbt(
+            ["build", *select, "--full-refresh"], tmp_path / f"full{step}", {"raw_dir": str(raw)}
         )
-    target = incremental / "target"
-    for name in INCREMENTAL_MODELS:
-        # the later delivery really changed stored rows (newer loads, forgotten or
-        # withdrawn customers) and added new ones, so both paths of the model ran
-        merged = before[name].merge(
-            table(second, name), how="outer", on=list(before[name].columns), indicator=True
-        )
-        assert (merged["_merge"] == "left_only").sum() > 0, name
-        assert (merged["_merge"] == "right_only").sum() > 0, name
-        # and the second run took the incremental path: an insert of the missing rows
-        executed = next((target / "run").rglob(f"{name}.sql")).read_text()
-        assert executed.lstrip().startswith("insert into"), name
+        assert full.returncode == 0, full.output[-4000:]
+        with full.connect() as connection:
+            built = [
+                name
+                for (name,) in connection.execute(
+                    "select table_name from information_schema.tables "
+                    "where table_schema = 'main' and table_type = 'BASE TABLE'"
+                ).fetchall()
+            ]
+        assert {*INCREMENTAL_MODELS, "customer_features", "stg_raw__quarantined_rows"} <= set(built)
+        for name in built:
+            pd.testing.assert_frame_equal(
+                table(second, name), table(full, name), check_exact=True, obj=f"{step}: {name}"
+            )
+        target = incremental / "target"
+        for name in INCREMENTAL_MODELS:
+            # the delivery changed stored rows (newer loads, forgotten or withdrawn
+            # customers, moved month ends) and added new ones, so both paths of the
+            # model ran
+            after = table(second, name)
+            merged = before[name].merge(
+                after, how="outer", on=list(before[name].columns), indicator=True
+            )
+            # (the last load day of 2,000 customers may reload no event)
+            if step == 0 or name == "customer_features_monthly":
+                assert (merged["_merge"] == "left_only").sum() > 0, (step, name)
+            assert (merged["_merge"] == "right_only").sum() > 0, (step, name)
+            # and the run took the incremental path: an insert of the missing rows
+            executed = next((target / "run").rglob(f"{name}.sql")).read_text()
+            assert executed.lstrip().startswith("insert into"), (step, name)
+        moved.append(not history_months(first).equals(months_before))
+        first = second
+    # the second delivery adds month ends, so the monthly history starts over; the
+    # last load day does not, so only the customers it touches are redone
+    assert moved == [True, False]
 
 
 def test_a_bounded_history_keeps_lifetime_totals(small_build, small_raw, tmp_path) -> None:

@@ -7,6 +7,10 @@
 -- correct them with the few days at the windows' edges, so no day is joined to
 -- several month ends.
 -- At a month end equal to as_of_date its rows equal customer_features (tested).
+-- Incremental: the pre-hook deletes the customers whose rows may change (named by a
+-- load at or after the latest load counted here, whose latest load or signup date
+-- changed, no longer eligible; everyone when the month ends of the history moved)
+-- and a run adds every eligible customer missing from the table.
 {%- set recent_measures = [
     ('sessions_started', 'sessions'),
     ('page_views', 'page_views'),
@@ -18,94 +22,60 @@
     ('priced_orders', 'priced_orders'),
     ('order_value_log_sum', 'order_value_log_sum'),
 ] %}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ delete_changed_monthly_features() }}",
+    )
+}}
+-- depends_on: {{ ref('base_raw__orders') }}, {{ ref('base_raw__events') }}
+
 with
 
 customers as (
 
     select
-        customer_id,
-        cast(signup_at as date) as signup_date
-    from {{ ref('int_customers_filtered_to_eligible') }}
-
-),
-
-as_of as (
-
-    select as_of_date from {{ ref('int_as_of_date') }}
+        eligible.customer_id,
+        cast(eligible.signup_at as date) as signup_date
+    from {{ ref('int_customers_filtered_to_eligible') }} as eligible
+    {% if is_incremental() %}
+        -- after the pre-hook: the customers missing from the table
+        where not exists (
+            select 1 from {{ this }} as stored
+            where stored.customer_id = eligible.customer_id
+        )
+    {% endif %}
 
 ),
 
 activity_days as (
 
-    select * from {{ ref('int_customer_activity_aggregated_to_days') }}
+    select activity_days.*
+    from {{ ref('int_customer_activity_aggregated_to_days') }} as activity_days
+    {% if is_incremental() %}
+        where activity_days.customer_id in (select customers.customer_id from customers)
+    {% endif %}
 
 ),
 
-first_activity as (
-
-    select
-        cast({{ dbt.date_trunc('month', 'min(activity_date)') }} as date) as first_month_start
-    from activity_days
-
-),
-
-month_numbers as (
-
-    {{ dbt.generate_series(1200) }}
-
-),
-
-month_starts as (
-
-    select
-        cast(
-            {{ dbt.dateadd('month', 'month_numbers.generated_number - 1', 'first_month_start') }}
-            as date
-        ) as month_start
-    from month_numbers
-    cross join first_activity
-
-),
-
-all_month_ends as (
-
-    select cast({{ dbt.last_day('month_start', 'month') }} as date) as month_end
-    from month_starts
-
-),
-
--- the month ends up to as_of_date, the latest first
-month_ends_back as (
-
-    select
-        all_month_ends.month_end,
-        row_number() over (order by all_month_ends.month_end desc) as months_back
-    from all_month_ends
-    cross join as_of
-    where all_month_ends.month_end <= as_of.as_of_date
-
-),
-
--- the latest feature_history_months of them (null: all)
-month_ends as (
-
-    select month_end
-    from month_ends_back
-    {%- if var('feature_history_months') is not none %}
-        where months_back <= {{ var('feature_history_months') }}
-    {%- endif %}
-
-),
-
--- each month end with the next three
 month_calendar as (
 
     select
         month_end,
-        lead(month_end, 1) over (order by month_end) as month_end_1,
-        lead(month_end, 2) over (order by month_end) as month_end_2,
-        lead(month_end, 3) over (order by month_end) as month_end_3
-    from all_month_ends
+        month_end_1,
+        month_end_2,
+        month_end_3
+    from {{ ref('int_feature_month_ends') }}
+
+),
+
+month_ends as (
+
+    select month_end
+    from {{ ref('int_feature_month_ends') }}
+    where is_in_history
 
 ),
 
@@ -132,7 +102,8 @@ activity_months as (
         sum(checkouts) as checkouts,
         sum(cart_sessions_started) as cart_sessions,
         min(activity_date) as first_activity_date,
-        max(activity_date) as last_activity_date
+        max(activity_date) as last_activity_date,
+        max(last_loaded_at) as last_loaded_at
     from activity_days
     group by customer_id, cast({{ dbt.last_day('activity_date', 'month') }} as date)
 
@@ -219,7 +190,8 @@ customer_starts as (
         least(
             customers.signup_date,
             coalesce(min(activity_months.first_activity_date), customers.signup_date)
-        ) as first_seen_date
+        ) as first_seen_date,
+        max(activity_months.last_loaded_at) as last_loaded_at
     from customers
     left join activity_months
         on customers.customer_id = activity_months.customer_id
@@ -243,6 +215,7 @@ running_totals as (
     select
         customer_starts.customer_id,
         customer_starts.signup_date,
+        customer_starts.last_loaded_at,
         month_ends.month_end,
         activity_running.frequency,
         activity_running.gross_revenue_usd,
@@ -270,6 +243,7 @@ running_totals as (
     select
         customer_starts.customer_id,
         customer_starts.signup_date,
+        customer_starts.last_loaded_at,
         month_ends.month_end,
         0 as frequency,
         0 as gross_revenue_usd,
@@ -372,7 +346,8 @@ snapshots as (
         cast(coalesce(recent_totals.cart_sessions_90d, 0) as integer) as cart_sessions_90d,
         cast(coalesce(recent_totals.completed_orders_90d, 0) as integer) as completed_orders_90d,
         recent_totals.priced_orders_90d,
-        recent_totals.order_value_log_sum_90d
+        recent_totals.order_value_log_sum_90d,
+        running_totals.last_loaded_at
     from running_totals
     left join recent_totals
         on
@@ -433,7 +408,10 @@ final as (
         -- score
         {{ engagement_score(
             'visit_recency_days', 'sessions_90d', 'product_views_90d', 'add_to_carts_90d', 'checkouts_90d'
-        ) }} as engagement_score
+        ) }} as engagement_score,
+
+        -- lineage
+        last_loaded_at
 
     from snapshots
 

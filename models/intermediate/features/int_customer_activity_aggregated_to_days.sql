@@ -1,11 +1,32 @@
 -- One row per eligible customer and calendar day (UTC) with any order or event up to
 -- as_of_date: the daily grain that engagement and the monthly feature history sum.
 -- A session is counted on the day of its first event.
+-- Incremental: the pre-hook deletes the customers whose days may change (named by a
+-- load at or after the latest load counted here, a day newly in or out of range, no
+-- longer eligible) and a run adds every eligible customer missing from the table.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ delete_changed_activity_days() }}",
+    )
+}}
+-- depends_on: {{ ref('base_raw__orders') }}, {{ ref('base_raw__events') }}
+
 with
 
 customers as (
 
-    select customer_id from {{ ref('int_customers_filtered_to_eligible') }}
+    select eligible.customer_id
+    from {{ ref('int_customers_filtered_to_eligible') }} as eligible
+    {% if is_incremental() %}
+        -- after the pre-hook: the customers missing from the table
+        where not exists (
+            select 1 from {{ this }} as stored
+            where stored.customer_id = eligible.customer_id
+        )
+    {% endif %}
 
 ),
 
@@ -17,7 +38,12 @@ as_of as (
 
 orders as (
 
-    select * from {{ ref('int_orders_converted_to_usd') }}
+    select orders.*
+    from {{ ref('int_orders_converted_to_usd') }} as orders
+    {% if is_incremental() %}
+        -- (the order facts hold eligible customers only: a full build needs no filter)
+        where orders.customer_id in (select customers.customer_id from customers)
+    {% endif %}
 
 ),
 
@@ -27,6 +53,7 @@ events as (
         events.customer_id,
         events.session_id,
         events.event_type,
+        events.loaded_at,
         cast(events.occurred_at as date) as activity_date
     from {{ ref('stg_raw__events') }} as events
     inner join customers
@@ -55,7 +82,8 @@ order_days as (
             end
         ) as order_value_log_sum,
         min(case when orders.is_completed then orders.ordered_at end) as first_order_at,
-        max(case when orders.is_completed then orders.ordered_at end) as last_order_at
+        max(case when orders.is_completed then orders.ordered_at end) as last_order_at,
+        max(orders.loaded_at) as last_loaded_at
     from orders
     cross join as_of
     where orders.order_date <= as_of.as_of_date
@@ -73,7 +101,8 @@ event_days as (
         sum(case when event_type = 'product_view' then 1 else 0 end) as product_views,
         sum(case when event_type = 'add_to_cart' then 1 else 0 end) as add_to_carts,
         sum(case when event_type = 'checkout' then 1 else 0 end) as checkouts,
-        sum(case when event_type = 'search' then 1 else 0 end) as searches
+        sum(case when event_type = 'search' then 1 else 0 end) as searches,
+        max(loaded_at) as last_loaded_at
     from events
     group by customer_id, activity_date
 
@@ -146,7 +175,14 @@ final as (
         cast(coalesce(event_days.checkouts, 0) as integer) as checkouts,
         cast(coalesce(event_days.searches, 0) as integer) as searches,
         cast(coalesce(session_days.sessions_started, 0) as integer) as sessions_started,
-        cast(coalesce(session_days.cart_sessions_started, 0) as integer) as cart_sessions_started
+        cast(coalesce(session_days.cart_sessions_started, 0) as integer) as cart_sessions_started,
+
+        -- lineage
+        coalesce(
+            greatest(order_days.last_loaded_at, event_days.last_loaded_at),
+            order_days.last_loaded_at,
+            event_days.last_loaded_at
+        ) as last_loaded_at
 
     from activity_keys
     left join order_days

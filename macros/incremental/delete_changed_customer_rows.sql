@@ -1,0 +1,131 @@
+{#-
+    The customers named by any load (every version, any status) of an order or an
+    event that has a raw row loaded at or after `watermark` (a SQL expression): the
+    customers whose activity a new load may have changed, including the customer an
+    order or event was moved away from.
+-#}
+{% macro customers_named_by_loads_since(watermark) %}
+    {%- for base, key in [('base_raw__orders', 'order_id'), ('base_raw__events', 'event_id')] %}
+        select named.customer_id
+        from {{ ref(base) }} as named
+        where named.{{ key }} in (
+            select loaded.{{ key }}
+            from {{ ref(base) }} as loaded
+            where loaded.loaded_at >= {{ watermark }}
+        )
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+{% endmacro %}
+
+{#-
+    Pre-hook of int_customer_activity_aggregated_to_days on incremental runs: deletes
+    every stored customer whose days may change, so that the following run, which adds
+    the eligible customers missing from the table, leaves what a full refresh builds:
+      * named by a load at or after the latest load counted in the table,
+      * with an order or event on a day that enters the range (as_of_date moved on)
+        or a stored day that leaves it (as_of_date moved back),
+      * no longer eligible (consent withdrawn, deletion requested).
+    Renders nothing on a first build or a --full-refresh.
+-#}
+{% macro delete_changed_activity_days() %}
+    {% if is_incremental() %}
+        delete from {{ this }} as stored
+        where
+            stored.customer_id not in (
+                select eligible.customer_id
+                from {{ ref('int_customers_filtered_to_eligible') }} as eligible
+            )
+            or stored.customer_id in (
+                {{ customers_named_by_loads_since(
+                    '(select max(latest.last_loaded_at) from ' ~ this ~ ' as latest)'
+                ) }}
+                union all
+                select orders.customer_id
+                from {{ ref('int_orders_converted_to_usd') }} as orders
+                cross join {{ ref('int_as_of_date') }} as as_of
+                where
+                    orders.order_date <= as_of.as_of_date
+                    and orders.order_date > (
+                        select max(latest.activity_date) from {{ this }} as latest
+                    )
+                union all
+                select events.customer_id
+                from {{ ref('stg_raw__events') }} as events
+                cross join {{ ref('int_as_of_date') }} as as_of
+                where
+                    cast(events.occurred_at as date) <= as_of.as_of_date
+                    and cast(events.occurred_at as date) > (
+                        select max(latest.activity_date) from {{ this }} as latest
+                    )
+                union all
+                select later.customer_id
+                from {{ this }} as later
+                cross join {{ ref('int_as_of_date') }} as as_of
+                where later.activity_date > as_of.as_of_date
+            )
+    {% endif %}
+{% endmacro %}
+
+{#-
+    Pre-hook of customer_features_monthly on incremental runs: deletes every stored
+    row when the month ends of the history moved (a new month end, an earlier first
+    activity, another feature_history_months), else every stored customer whose rows
+    may change, so that the following run, which adds the eligible customers missing
+    from the table, leaves what a full refresh builds:
+      * named by a load at or after the latest load counted in the table,
+      * whose latest counted load differs from the daily activity's now,
+      * whose signup date changed (the tenure at the latest month end differs),
+      * no longer eligible.
+    Renders nothing on a first build or a --full-refresh.
+-#}
+{% macro delete_changed_monthly_features() %}
+    {% if is_incremental() %}
+        {%- set month_ends = ref('int_feature_month_ends') %}
+        delete from {{ this }} as stored
+        where
+            exists (
+                select stored_month.month_end from {{ this }} as stored_month
+                except
+                select history.month_end from {{ month_ends }} as history
+                where history.is_in_history
+            )
+            or exists (
+                select history.month_end from {{ month_ends }} as history
+                where history.is_in_history
+                except
+                select stored_month.month_end from {{ this }} as stored_month
+            )
+            or stored.customer_id not in (
+                select eligible.customer_id
+                from {{ ref('int_customers_filtered_to_eligible') }} as eligible
+            )
+            or stored.customer_id in (
+                {{ customers_named_by_loads_since(
+                    '(select max(latest.last_loaded_at) from ' ~ this ~ ' as latest)'
+                ) }}
+                union all
+                select latest.customer_id
+                from {{ this }} as latest
+                inner join {{ ref('int_customers_filtered_to_eligible') }} as eligible
+                    on latest.customer_id = eligible.customer_id
+                left join (
+                    select
+                        days.customer_id,
+                        max(days.last_loaded_at) as last_loaded_at
+                    from {{ ref('int_customer_activity_aggregated_to_days') }} as days
+                    group by days.customer_id
+                ) as activity
+                    on latest.customer_id = activity.customer_id
+                where
+                    latest.month_end = (
+                        select max(last_month.month_end) from {{ this }} as last_month
+                    )
+                    and (
+                        latest.last_loaded_at is distinct from activity.last_loaded_at
+                        or latest.tenure_days != {{ days_between(
+                            'cast(eligible.signup_at as date)', 'latest.month_end'
+                        ) }}
+                    )
+            )
+    {% endif %}
+{% endmacro %}
