@@ -129,3 +129,57 @@
             )
     {% endif %}
 {% endmacro %}
+
+{#-
+    A hash of the columns the scoring reads (the var scaled_features) in `relation`:
+    a row whose hash is unchanged scores the same with the same model version.
+-#}
+{% macro scoring_inputs_hash(relation) %}
+    {%- set parts = [] %}
+    {%- for feature, transform in scaled_features() %}
+        {%- if not loop.first %}{% do parts.append("'|'") %}{% endif %}
+        {%- do parts.append(
+            "coalesce(cast(" ~ relation ~ "." ~ feature ~ " as " ~ dbt.type_string() ~ "), '~')"
+        ) %}
+    {%- endfor %}
+    {{ dbt.hash(dbt.concat(parts)) }}
+{%- endmacro %}
+
+{#-
+    Pre-hook of int_customer_segments_by_month on incremental runs: deletes every
+    stored row when the model version that scores changed or the history has a new
+    latest month end, else every row whose monthly features changed (their hash
+    differs) or are gone. The model then scores the rows missing from the table, so the
+    result equals a full refresh. Changing segment_history_months or the drift periods
+    needs a --full-refresh. Renders nothing on a first build or a --full-refresh.
+-#}
+{% macro delete_changed_segments_by_month() %}
+    {% if is_incremental() %}
+        {%- set centroids = stored_model_table('segment_centroids') %}
+        {%- set monthly = ref('customer_features_monthly') %}
+        delete from {{ this }} as stored
+        where
+            stored.model_version not in (
+                select current_version.model_version
+                from {{ centroids }} as current_version
+                where
+                    {%- if var('segmentation_model_version') is not none %}
+                        current_version.model_version = '{{ var("segmentation_model_version") }}'
+                    {%- else %}
+                        current_version.version_number = (
+                            select max(latest.version_number) from {{ centroids }} as latest
+                        )
+                    {%- endif %}
+            )
+            or (select max(scored.month_end) from {{ this }} as scored)
+            != (select max(history.month_end) from {{ monthly }} as history)
+            or not exists (
+                select 1
+                from {{ monthly }} as monthly
+                where
+                    monthly.customer_id = stored.customer_id
+                    and monthly.month_end = stored.month_end
+                    and {{ scoring_inputs_hash('monthly') }} = stored.features_hash
+            )
+    {% endif %}
+{% endmacro %}

@@ -3,6 +3,17 @@
 -- assigned with the current model version (the
 -- one customer_segment_assignments scores) by the macro segment_scoring: segments
 -- over time are comparable because one model labels every month.
+-- Incremental: the pre-hook deletes the rows to rescore (all of them for another model
+-- version or a new month end; else the rows whose scored features changed, by a hash)
+-- and a run scores the rows missing from the table.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ delete_changed_segments_by_month() }}",
+    )
+}}
 -- depends_on: {{ ref('segment_centroids') }}
 with
 
@@ -48,10 +59,20 @@ history_features as (
 
     select
         monthly.*,
-        monthly.month_end as as_of_date
+        monthly.month_end as as_of_date,
+        {{ scoring_inputs_hash('monthly') }} as features_hash
     from monthly
     inner join scored_months
         on monthly.month_end = scored_months.month_end
+    {% if is_incremental() %}
+        -- after the pre-hook: the rows missing from the table
+        where not exists (
+            select 1 from {{ this }} as stored
+            where
+                stored.customer_id = monthly.customer_id
+                and stored.month_end = monthly.month_end
+        )
+    {% endif %}
 
 ),
 
@@ -61,18 +82,25 @@ final as (
 
     select
         -- ids
-        customer_id,
-        segment_id,
-        model_version,
+        scoring_result.customer_id,
+        scoring_result.segment_id,
+        scoring_result.model_version,
 
         -- dates
-        assigned_as_of as month_end,
+        scoring_result.assigned_as_of as month_end,
 
         -- fit
-        squared_distance,
-        membership_probability
+        scoring_result.squared_distance,
+        scoring_result.membership_probability,
+
+        -- lineage
+        history_features.features_hash
 
     from scoring_result
+    inner join history_features
+        on
+            scoring_result.customer_id = history_features.customer_id
+            and scoring_result.assigned_as_of = history_features.as_of_date
 
 )
 

@@ -1,7 +1,8 @@
 -- Staged orders of eligible customers, converted to US dollars: the order facts
--- every feature reads. Incremental: a run deletes the stored orders that changed
--- (pre-hook delete_stale_order_facts) and appends the orders not stored yet, so an
--- incremental run and a full refresh give the same rows.
+-- every feature reads. Incremental: a run deletes the stored orders that may have
+-- changed (pre-hook delete_stale_order_facts: a new load, a customer no longer
+-- eligible, a changed rate) and appends the orders not stored yet, so an incremental
+-- run and a full refresh give the same rows.
 {{
     config(
         materialized='incremental',
@@ -10,6 +11,7 @@
         on_schema_change='fail',
     )
 }}
+-- depends_on: {{ ref('base_raw__orders') }}
 
 with
 
