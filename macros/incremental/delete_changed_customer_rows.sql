@@ -131,18 +131,16 @@
 {% endmacro %}
 
 {#-
-    A hash of the columns the scoring reads (the var scaled_features) in `relation`:
-    a row whose hash is unchanged scores the same with the same model version.
+    A fingerprint (macro row_fingerprint) of the columns the scoring reads (the var
+    scaled_features) in `relation`: a row whose fingerprint is unchanged scores the same
+    with the same model version.
 -#}
 {% macro scoring_inputs_hash(relation) %}
-    {%- set parts = [] %}
+    {%- set columns = [] %}
     {%- for feature, transform in scaled_features() %}
-        {%- if not loop.first %}{% do parts.append("'|'") %}{% endif %}
-        {%- do parts.append(
-            "coalesce(cast(" ~ relation ~ "." ~ feature ~ " as " ~ dbt.type_string() ~ "), '~')"
-        ) %}
+        {%- do columns.append(relation ~ '.' ~ feature) %}
     {%- endfor %}
-    {{ dbt.hash(dbt.concat(parts)) }}
+    {{ row_fingerprint(columns) }}
 {%- endmacro %}
 
 {#-

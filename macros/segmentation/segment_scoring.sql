@@ -6,7 +6,8 @@
     with month_end as as_of_date). Renders CTEs for a model's WITH clause; the last,
     `<prefix>_result`, has one row per customer and as_of_date: customer_id,
     segment_id, model_version, squared_distance, membership_probability (gmm),
-    assigned_as_of.
+    assigned_as_of, and the input's columns named in `carry` (one value per customer
+    and date).
 
     The version is the latest in segment_centroids unless the var
     segmentation_model_version pins one; with the var model_export_dir the
@@ -25,7 +26,7 @@
     unknown version or a feature the var scaled_features no longer has stops the build
     with a message naming the calling model.
 -#}
-{% macro segment_scoring(features, prefix='scoring') %}
+{% macro segment_scoring(features, prefix='scoring', carry=[]) %}
 
 {{ prefix }}_stored_centroids as (
 
@@ -140,6 +141,9 @@
     select
         scored_features.customer_id,
         scored_features.as_of_date,
+        {%- for column in carry %}
+            scored_features.{{ column }},
+        {%- endfor %}
         {{ prefix }}_scaling.model_version,
         {%- for feature, transform in scaled_features() %}
             {%- set parameters = prefix ~ '_scaling.' ~ feature ~ '__' %}
@@ -161,6 +165,9 @@
     select
         standardized.customer_id,
         standardized.as_of_date,
+        {%- for column in carry %}
+            standardized.{{ column }},
+        {%- endfor %}
         standardized.model_version,
         segments.segment_id,
         segments.algorithm,
@@ -202,6 +209,9 @@
         customer_id,
         as_of_date,
         max(model_version) as model_version,
+        {%- for column in carry %}
+            max({{ column }}) as {{ column }},
+        {%- endfor %}
         max(algorithm) as algorithm,
         {{ min_by_ordered('segment_id', winner_keys) }} as segment_id,
         {{ min_by_ordered('squared_distance', winner_keys) }} as squared_distance,
@@ -255,6 +265,9 @@
 
         -- dates
         {{ prefix }}_best.as_of_date as assigned_as_of
+        {%- for column in carry %},
+            {{ prefix }}_best.{{ column }}
+        {%- endfor %}
 
     from {{ prefix }}_best
     inner join {{ prefix }}_segments

@@ -76,31 +76,27 @@ history_features as (
 
 ),
 
-{{ segment_scoring('history_features') }},
+{{ segment_scoring('history_features', carry=['features_hash']) }},
 
 final as (
 
     select
         -- ids
-        scoring_result.customer_id,
-        scoring_result.segment_id,
-        scoring_result.model_version,
+        customer_id,
+        segment_id,
+        model_version,
 
         -- dates
-        scoring_result.assigned_as_of as month_end,
+        assigned_as_of as month_end,
 
         -- fit
-        scoring_result.squared_distance,
-        scoring_result.membership_probability,
+        squared_distance,
+        membership_probability,
 
         -- lineage
-        history_features.features_hash
+        features_hash
 
     from scoring_result
-    inner join history_features
-        on
-            scoring_result.customer_id = history_features.customer_id
-            and scoring_result.assigned_as_of = history_features.as_of_date
 
 )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -413,14 +414,46 @@ def test_incremental_builds_equal_a_full_refresh(small_raw, tmp_path) -> None:
                 "order by month_end",
             )
 
-    moved = []
+    moved, kept = [], []
     for step, delivery in enumerate(deliveries):
         before = {name: table(first, name) for name in INCREMENTAL_MODELS}
         months_before = history_months(first)
+        # mark the score of a customer the delivery does not name: a run that rescores
+        # only changed rows keeps the mark, one that rescores everything drops it
+        named = duckdb.sql(
+            "select distinct customer_id from read_parquet(["
+            + ", ".join(f"'{path}'" for path, _ in delivery)
+            + "], union_by_name = true)"
+        ).df()["customer_id"]
+        with duckdb.connect(str(first.warehouse)) as connection:
+            marked = connection.execute(
+                "select customer_id, month_end, squared_distance "
+                "from int_customer_segments_by_month "
+                "where customer_id not in (select * from unnest(?)) "
+                "order by customer_id, month_end limit 1",
+                [list(named.dropna())],
+            ).fetchone()
+            connection.execute(
+                "update int_customer_segments_by_month set squared_distance = -1 "
+                "where customer_id = ? and month_end = ?",
+                marked[:2],
+            )
         for path, destination in delivery:
             path.rename(destination)
         second = run_dbt(["build", *scored], incremental, daily_vars)
         assert second.returncode == 0, second.output[-4000:]
+        with duckdb.connect(str(second.warehouse)) as connection:
+            kept.append(
+                connection.execute(
+                    "select count(*) from int_customer_segments_by_month "
+                    "where squared_distance = -1"
+                ).fetchone()[0]
+            )
+            connection.execute(
+                "update int_customer_segments_by_month set squared_distance = ? "
+                "where squared_distance = -1",
+                [marked[2]],
+            )
         # the incremental segments equal a full refresh of the model on the same state
         rescored = run_dbt(
             ["run", "--select", "int_customer_segments_by_month", "--full-refresh"],
@@ -472,6 +505,8 @@ def test_incremental_builds_equal_a_full_refresh(small_raw, tmp_path) -> None:
     # the second delivery adds month ends, so the monthly history starts over; the
     # last load day does not, so only the customers it touches are redone
     assert moved == [True, False]
+    # and so the scores of the history: all rescored, then only the changed rows
+    assert kept == [0, 1]
 
 
 def test_a_bounded_history_keeps_lifetime_totals(small_build, small_raw, tmp_path) -> None:
