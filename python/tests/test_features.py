@@ -518,6 +518,8 @@ def test_a_bounded_history_keeps_lifetime_totals(small_build, small_raw, tmp_pat
         [
             "build",
             "--select",
+            # the var bounds the month calendar, which the history reads
+            "int_feature_month_ends",
             "customer_features_monthly",
             "assert_monthly_history_matches_as_of_features",
         ],
