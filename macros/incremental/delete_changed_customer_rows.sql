@@ -29,6 +29,7 @@
 -#}
 {% macro delete_changed_activity_days() %}
     {% if is_incremental() %}
+        {{ require_stored_columns(['last_loaded_at']) }}
         delete from {{ this }} as stored
         where
             stored.customer_id not in (
@@ -80,6 +81,7 @@
 -#}
 {% macro delete_changed_monthly_features() %}
     {% if is_incremental() %}
+        {{ require_stored_columns(['last_loaded_at']) }}
         {%- set month_ends = ref('int_feature_month_ends') %}
         delete from {{ this }} as stored
         where
@@ -153,6 +155,7 @@
 -#}
 {% macro delete_changed_segments_by_month() %}
     {% if is_incremental() %}
+        {{ require_stored_columns(['features_hash']) }}
         {%- set centroids = stored_model_table('segment_centroids') %}
         {%- set monthly = ref('customer_features_monthly') %}
         delete from {{ this }} as stored
@@ -180,4 +183,21 @@
                     and {{ scoring_inputs_hash('monthly') }} = stored.features_hash
             )
     {% endif %}
+{% endmacro %}
+
+{#-
+    Stops an incremental run with a clear message when the stored table lacks a column
+    the incremental logic needs: a table built by an earlier version of the project
+    (before the model was incremental) is rebuilt with --full-refresh once.
+-#}
+{% macro require_stored_columns(columns) %}
+    {%- set stored = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list %}
+    {%- set missing = columns | reject('in', stored) | list %}
+    {%- if missing %}
+        {{ exceptions.raise_compiler_error(
+            this.identifier ~ ': the stored table has no column ' ~ missing | join(', ')
+            ~ ' (it was built by an earlier version of the project, before the model was '
+            ~ 'incremental); rebuild once with dbt build --full-refresh'
+        ) }}
+    {%- endif %}
 {% endmacro %}

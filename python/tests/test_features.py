@@ -539,3 +539,26 @@ def test_a_bounded_history_keeps_lifetime_totals(small_build, small_raw, tmp_pat
         ).df()
     assert len(kept) > 0
     pd.testing.assert_frame_equal(kept, expected, check_exact=True)
+
+
+def test_a_table_from_before_the_incremental_models_asks_for_a_full_refresh(
+    small_build, small_raw, tmp_path
+) -> None:
+    """A warehouse whose daily activity was built before the model was incremental (no
+    last_loaded_at) stops the next build with a message naming the model and the
+    column, not a binder error; --full-refresh rebuilds it."""
+    workdir = copy_of_warehouse(small_build, tmp_path, "old")
+    with duckdb.connect(str(workdir / "warehouse.duckdb")) as connection:
+        connection.execute(
+            "alter table int_customer_activity_aggregated_to_days drop column last_loaded_at"
+        )
+    select = ["--select", "int_customer_activity_aggregated_to_days"]
+    run = run_dbt(["run", *select], workdir, {"raw_dir": str(small_raw)})
+    assert run.returncode != 0
+    assert (
+        "int_customer_activity_aggregated_to_days: the stored table has no column "
+        "last_loaded_at" in run.output
+    )
+    assert "dbt build --full-refresh" in run.output
+    rebuilt = run_dbt(["run", *select, "--full-refresh"], workdir, {"raw_dir": str(small_raw)})
+    assert rebuilt.returncode == 0, rebuilt.output[-4000:]
