@@ -1,21 +1,49 @@
 {#-
     The customers named by any load (every version, any status) of an order or an
-    event that has a raw row loaded at or after `watermark` (a SQL expression): the
-    customers whose activity a new load may have changed, including the customer an
-    order or event was moved away from.
+    event that has a raw row loaded at or after the latest load the model's table
+    counted (its column last_loaded_at): the customers whose activity a new load may
+    have changed, including the customer an order or event was moved away from.
 -#}
-{% macro customers_named_by_loads_since(watermark) %}
+{% macro customers_named_by_new_loads() %}
     {%- for base, key in [('base_raw__orders', 'order_id'), ('base_raw__events', 'event_id')] %}
         select named.customer_id
         from {{ ref(base) }} as named
         where named.{{ key }} in (
             select loaded.{{ key }}
             from {{ ref(base) }} as loaded
-            where loaded.loaded_at >= {{ watermark }}
+            where
+                loaded.loaded_at
+                >= (select max(latest.last_loaded_at) from {{ this }} as latest)
         )
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 {% endmacro %}
+
+{#-
+    True when the customer `column` is no longer eligible (consent withdrawn, deletion
+    requested): the incremental pre-hooks delete such customers' rows.
+-#}
+{% macro no_longer_eligible(column) %}
+    {{ column }} not in (
+        select eligible.customer_id
+        from {{ ref('int_customers_filtered_to_eligible') }} as eligible
+    )
+{%- endmacro %}
+
+{#-
+    True when the row of `alias` has no row with the same `keys` in the model's table:
+    after its pre-hook deleted what may have changed, an incremental model adds exactly
+    these rows.
+-#}
+{% macro missing_from_this(alias, keys) %}
+    not exists (
+        select 1 from {{ this }} as stored
+        where
+            {%- for key in keys %}
+                {{ 'and ' if not loop.first }}stored.{{ key }} = {{ alias }}.{{ key }}
+            {%- endfor %}
+    )
+{%- endmacro %}
 
 {#-
     Pre-hook of int_customer_activity_aggregated_to_days on incremental runs: deletes
@@ -32,14 +60,9 @@
         {{ require_stored_columns(['last_loaded_at']) }}
         delete from {{ this }} as stored
         where
-            stored.customer_id not in (
-                select eligible.customer_id
-                from {{ ref('int_customers_filtered_to_eligible') }} as eligible
-            )
+            {{ no_longer_eligible('stored.customer_id') }}
             or stored.customer_id in (
-                {{ customers_named_by_loads_since(
-                    '(select max(latest.last_loaded_at) from ' ~ this ~ ' as latest)'
-                ) }}
+                {{ customers_named_by_new_loads() }}
                 union all
                 select orders.customer_id
                 from {{ ref('int_orders_converted_to_usd') }} as orders
@@ -97,14 +120,9 @@
                 except
                 select stored_month.month_end from {{ this }} as stored_month
             )
-            or stored.customer_id not in (
-                select eligible.customer_id
-                from {{ ref('int_customers_filtered_to_eligible') }} as eligible
-            )
+            or {{ no_longer_eligible('stored.customer_id') }}
             or stored.customer_id in (
-                {{ customers_named_by_loads_since(
-                    '(select max(latest.last_loaded_at) from ' ~ this ~ ' as latest)'
-                ) }}
+                {{ customers_named_by_new_loads() }}
                 union all
                 select latest.customer_id
                 from {{ this }} as latest
@@ -160,18 +178,7 @@
         {%- set monthly = ref('customer_features_monthly') %}
         delete from {{ this }} as stored
         where
-            stored.model_version not in (
-                select current_version.model_version
-                from {{ centroids }} as current_version
-                where
-                    {%- if var('segmentation_model_version') is not none %}
-                        current_version.model_version = '{{ var("segmentation_model_version") }}'
-                    {%- else %}
-                        current_version.version_number = (
-                            select max(latest.version_number) from {{ centroids }} as latest
-                        )
-                    {%- endif %}
-            )
+            stored.model_version not in ({{ scored_model_versions(centroids) }})
             or (select max(scored.month_end) from {{ this }} as scored)
             != (select max(history.month_end) from {{ monthly }} as history)
             or not exists (

@@ -15,10 +15,7 @@
     {% if is_incremental() %}
         delete from {{ this }} as facts
         where
-            facts.customer_id not in (
-                select eligible.customer_id
-                from {{ ref('int_customers_filtered_to_eligible') }} as eligible
-            )
+            {{ no_longer_eligible('facts.customer_id') }}
             or facts.order_id in (
                 select loaded.order_id
                 from {{ ref('base_raw__orders') }} as loaded

@@ -36,23 +36,9 @@
 
 -- the var segmentation_model_version pins a version (roll back); by default the
 -- latest one
-{{ prefix }}_latest_version as (
-
-    select max(version_number) as version_number from {{ prefix }}_stored_centroids
-
-),
-
 {{ prefix }}_matching_versions as (
 
-    select distinct {{ prefix }}_stored_centroids.model_version
-    from {{ prefix }}_stored_centroids
-    cross join {{ prefix }}_latest_version
-    where
-        {%- if var('segmentation_model_version') is not none %}
-            {{ prefix }}_stored_centroids.model_version = '{{ var("segmentation_model_version") }}'
-        {%- else %}
-            {{ prefix }}_stored_centroids.version_number = {{ prefix }}_latest_version.version_number
-        {%- endif %}
+    {{ scored_model_versions(prefix ~ '_stored_centroids') }}
 
 ),
 

@@ -66,12 +66,7 @@ history_features as (
         on monthly.month_end = scored_months.month_end
     {% if is_incremental() %}
         -- after the pre-hook: the rows missing from the table
-        where not exists (
-            select 1 from {{ this }} as stored
-            where
-                stored.customer_id = monthly.customer_id
-                and stored.month_end = monthly.month_end
-        )
+        where {{ missing_from_this('monthly', ['customer_id', 'month_end']) }}
     {% endif %}
 
 ),

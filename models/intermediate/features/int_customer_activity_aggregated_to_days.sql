@@ -22,10 +22,7 @@ customers as (
     from {{ ref('int_customers_filtered_to_eligible') }} as eligible
     {% if is_incremental() %}
         -- after the pre-hook: the customers missing from the table
-        where not exists (
-            select 1 from {{ this }} as stored
-            where stored.customer_id = eligible.customer_id
-        )
+        where {{ missing_from_this('eligible', ['customer_id']) }}
     {% endif %}
 
 ),

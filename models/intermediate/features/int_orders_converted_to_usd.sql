@@ -72,10 +72,7 @@ final as (
     from converted
     {% if is_incremental() %}
         -- after the pre-hook, every stored order is current: add the others
-        where not exists (
-            select 1 from {{ this }} as stored
-            where stored.order_id = converted.order_id
-        )
+        where {{ missing_from_this('converted', ['order_id']) }}
     {% endif %}
 
 )

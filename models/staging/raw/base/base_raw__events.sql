@@ -55,12 +55,7 @@ to_stage as (
     {% if is_incremental() %}
         -- after the pre-hook: every event missing from the table, and the rows
         -- without an event id
-        where
-            renamed.event_id is null
-            or not exists (
-                select 1 from {{ this }} as stored
-                where stored.event_id = renamed.event_id
-            )
+        where renamed.event_id is null or {{ missing_from_this('renamed', ['event_id']) }}
     {% endif %}
 
 ),

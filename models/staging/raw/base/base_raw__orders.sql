@@ -66,12 +66,7 @@ to_stage as (
     {% if is_incremental() %}
         -- after the pre-hook: every order missing from the table, and the rows
         -- without an order id
-        where
-            renamed.order_id is null
-            or not exists (
-                select 1 from {{ this }} as stored
-                where stored.order_id = renamed.order_id
-            )
+        where renamed.order_id is null or {{ missing_from_this('renamed', ['order_id']) }}
     {% endif %}
 
 ),
