@@ -34,23 +34,63 @@ class DbtRun:
         return duckdb.connect(str(self.warehouse), read_only=True)
 
 
+# Vars naming a folder: each run sees it through a link of the same name in its work
+# folder, so that runs with the same settings pass the same vars (below).
+FOLDER_VARS = ("raw_dir", "model_export_dir")
+
+# dbt parses the whole project (about 9 s here) unless its target folder holds a
+# partial-parse file written with the same vars and connection settings. Every run is
+# given the same relative warehouse path and folder vars, so the file one run writes is
+# valid for the next run with the same vars: it is kept here and handed on.
+_parsed: dict[str, bytes] = {}
+
+
 def run_dbt(args: list[str], workdir: Path, vars_: dict | None = None) -> DbtRun:
     """Run ``dbt <args>`` on the project with the warehouse and target in ``workdir``."""
     workdir.mkdir(parents=True, exist_ok=True)
-    warehouse = workdir / "warehouse.duckdb"
     target = workdir / "target"
     env = {
         **os.environ,
         "DBT_PROFILES_DIR": str(PROJECT_DIR),
-        "SEGMENTATION_DUCKDB_PATH": str(warehouse),
+        # relative to the work folder, the current folder of the run
+        "SEGMENTATION_DUCKDB_PATH": "warehouse.duckdb",
     }
-    command = [str(DBT), *args, "--target-path", str(target), "--log-path", str(workdir / "logs")]
+    vars_ = dict(vars_ or {})
+    for name in FOLDER_VARS:
+        if vars_.get(name) is not None:
+            link = workdir / name
+            if link.is_symlink():
+                link.unlink()
+            link.symlink_to(Path(vars_[name]).resolve(), target_is_directory=True)
+            vars_[name] = name
+    command = [
+        str(DBT),
+        *args,
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--target-path",
+        str(target),
+        "--log-path",
+        str(workdir / "logs"),
+    ]
     if vars_:
-        command += ["--vars", json.dumps(vars_)]
+        command += ["--vars", json.dumps(vars_, sort_keys=True)]
+    key = json.dumps(vars_, sort_keys=True)
+    parsed = target / "partial_parse.msgpack"
+    if key in _parsed:
+        target.mkdir(exist_ok=True)
+        parsed.write_bytes(_parsed[key])
     completed = subprocess.run(
-        command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False
+        command, cwd=workdir, env=env, capture_output=True, text=True, check=False
     )
-    return DbtRun(completed.returncode, completed.stdout + completed.stderr, warehouse, target)
+    if key not in _parsed and parsed.exists():
+        _parsed[key] = parsed.read_bytes()
+    return DbtRun(
+        completed.returncode,
+        completed.stdout + completed.stderr,
+        workdir / "warehouse.duckdb",
+        target,
+    )
 
 
 def copy_of_warehouse(build: DbtRun, tmp_path: Path, name: str) -> Path:
