@@ -1,7 +1,8 @@
 {#-
     Pre-hook of the incremental base models (base_raw__orders, base_raw__events). On an
     incremental run it deletes every stored row of each key whose rows may change:
-      * the key has a raw row loaded at or after the latest stored load (a new load);
+      * the key has a raw row loaded at or after the latest stored load (a new load),
+        or a raw row without a load time that parses (it cannot be placed in time);
       * a row of the key has a verdict that depends on another table or on the clock:
         its quarantine reason is one of `recheck_reasons` (an orphan whose customer may
         have arrived since, a timestamp that was in the future), or it is staged and its
@@ -22,8 +23,10 @@
                 select {{ clean_string(key) }}
                 from {{ source('raw', raw_table) }}
                 where
-                    cast(_loaded_at as timestamp)
+                    {{ dbt.safe_cast('_loaded_at', 'timestamp') }}
                     >= (select max(latest.loaded_at) from {{ this }} as latest)
+                    -- a load without a (parsable) load time cannot be placed: restage
+                    or {{ dbt.safe_cast('_loaded_at', 'timestamp') }} is null
                 union all
                 select rechecked.{{ key }}
                 from {{ this }} as rechecked

@@ -13,22 +13,32 @@
 
 {% macro duckdb__prepare_raw_sources() %}
     {% if execute %}
-        {% set reader = 'read_csv' if var('raw_format') == 'csv' else 'read_parquet' %}
+        {# CSV is read as text (all_varchar): the base models parse each value, so a
+           value that does not parse quarantines its row instead of failing the read #}
+        {% set reader = "read_csv('{}', union_by_name = true, all_varchar = true, encoding = '"
+            ~ var('raw_csv_encoding') ~ "')" if var('raw_format') == 'csv'
+            else "read_parquet('{}', union_by_name = true)" %}
         {% set problems = [] %}
         {% for node in graph.sources.values() | selectattr('source_name', 'equalto', 'raw') | sort(attribute='name') %}
             {% set relation = source('raw', node.name) %}
             {% set pattern = var('raw_dir') ~ '/' ~ node.name ~ '*.' ~ var('raw_format') %}
-            {% set found = run_query("select count(*) from glob('" ~ pattern ~ "')").columns[0].values()[0] %}
-            {% if found == 0 %}
+            {# read_blob lists the files with their sizes without reading them #}
+            {% set files = run_query("select filename, size from read_blob('" ~ pattern ~ "') order by filename") %}
+            {% set empty = [] %}
+            {% for file in files.rows if file[1] == 0 %}
+                {% do empty.append(file[0]) %}
+            {% endfor %}
+            {% if files.rows | length == 0 %}
                 {% do problems.append("raw table '" ~ node.name ~ "': no file matches '" ~ pattern ~ "' (set the var raw_dir, or run `make data`)") %}
+            {% elif empty | length > 0 %}
+                {% do problems.append("raw table '" ~ node.name ~ "': file " ~ (empty | join(', ')) ~ " is empty (0 bytes), not even a "
+                    ~ ('header line' if var('raw_format') == 'csv' else 'Parquet footer') ~ ": an export that failed? Export it again, or remove it") %}
             {% else %}
                 {% do run_query('create schema if not exists ' ~ relation.without_identifier()) %}
-                {% do run_query(
-                    'create or replace view ' ~ relation ~ ' as select * from '
-                    ~ reader ~ "('" ~ pattern ~ "', union_by_name = true)"
-                ) %}
+                {% do run_query('create or replace view ' ~ relation ~ ' as select * from ' ~ reader.format(pattern)) %}
                 {% set actual = relation_column_types(relation) %}
                 {% do problems.extend(raw_column_problems(node, actual, pattern)) %}
+                {% do problems.extend(unparsable_text_columns(node, actual, relation)) %}
             {% endif %}
         {% endfor %}
         {# the views must be visible to the model threads' own connections #}
@@ -84,6 +94,7 @@
             {% if location %}
                 {% set actual = relation_column_types(relation) %}
                 {% do problems.extend(raw_column_problems(node, actual, location)) %}
+                {% do problems.extend(unparsable_text_columns(node, actual, relation)) %}
             {% endif %}
         {% endfor %}
         {% do raise_raw_problems(problems) %}
@@ -100,6 +111,7 @@
                 {% do problems.append("raw table '" ~ node.name ~ "': " ~ relation ~ " does not exist or has no columns") %}
             {% else %}
                 {% do problems.extend(raw_column_problems(node, actual, relation | string)) %}
+                {% do problems.extend(unparsable_text_columns(node, actual, relation)) %}
             {% endif %}
         {% endfor %}
         {% do raise_raw_problems(problems) %}
@@ -115,23 +127,35 @@
     {{ return(types) }}
 {% endmacro %}
 
-{#
-    Compares one raw table's actual columns ({name: TYPE}) with the contract declared
-    in the source YAML (column data_type) and returns a list of problem messages.
-#}
-{% macro raw_column_problems(node, actual, location) %}
-    {% set family_names = {
-        'varchar': 'a text type',
-        'timestamp': 'a timestamp or date type',
-        'double': 'a numeric type',
-        'boolean': 'a boolean type'
-    } %}
-    {% set families = {
+{#- The contract's type families: the raw types each accepts, and its name in messages. -#}
+{% macro raw_type_families() %}
+    {{ return({
         'varchar': ['VARCHAR', 'STRING', 'TEXT', 'CHAR', 'CHARACTER'],
         'timestamp': ['TIMESTAMP', 'DATE', 'DATETIME'],
         'double': ['DOUBLE', 'FLOAT', 'REAL', 'DECIMAL', 'NUMERIC', 'INT', 'BIGINT', 'SMALLINT', 'TINYINT', 'HUGEINT', 'UBIGINT', 'UINTEGER', 'USMALLINT', 'UTINYINT', 'LONG', 'SHORT', 'BYTE'],
         'boolean': ['BOOLEAN', 'BOOL']
+    }) }}
+{% endmacro %}
+
+{#- The family of a raw type (DECIMAL(18,2) -> DECIMAL), or none. -#}
+{% macro raw_base_type(data_type) %}
+    {{ return(data_type.split('(')[0].split(' ')[0].split('_')[0]) }}
+{% endmacro %}
+
+{#
+    Compares one raw table's actual columns ({name: TYPE}) with the contract declared
+    in the source YAML (column data_type) and returns a list of problem messages. A
+    text column is accepted for every type (CSV files are read as text): the base
+    models parse it row by row, and unparsable_text_columns checks that it parses.
+#}
+{% macro raw_column_problems(node, actual, location) %}
+    {% set family_names = {
+        'varchar': 'a text type',
+        'timestamp': 'a timestamp or date type, or text',
+        'double': 'a numeric type, or text',
+        'boolean': 'a boolean type, or text'
     } %}
+    {% set families = raw_type_families() %}
     {% set problems = [] %}
     {% for column in node.columns.values() %}
         {% set name = column.name | lower %}
@@ -139,9 +163,39 @@
         {% if name not in actual %}
             {% do problems.append("raw table '" ~ node.name ~ "': required column '" ~ column.name ~ "' is missing in " ~ location ~ " (found: " ~ (actual.keys() | sort | join(', ')) ~ ")") %}
         {% else %}
-            {% set base_type = actual[name].split('(')[0].split(' ')[0].split('_')[0] %}
-            {% if base_type not in families[expected] %}
+            {% set base_type = raw_base_type(actual[name]) %}
+            {% if base_type not in families[expected] and base_type not in families['varchar'] %}
                 {% do problems.append("raw table '" ~ node.name ~ "': column '" ~ column.name ~ "' has type " ~ actual[name] ~ ", expected " ~ family_names[expected] ~ " (contract: " ~ expected ~ ")") %}
+            {% endif %}
+        {% endif %}
+    {% endfor %}
+    {{ return(problems) }}
+{% endmacro %}
+
+{#
+    A text column where the contract wants a timestamp, a number or a flag is parsed
+    row by row, and a row whose value does not parse is quarantined. When none of the
+    first 10,000 values parses, the column is in another format altogether (dates
+    written 31/12/2025, amounts with a thousands separator...): that stops the build
+    with the column, the type and a value, instead of quarantining the whole table.
+#}
+{% macro unparsable_text_columns(node, actual, relation) %}
+    {% set families = raw_type_families() %}
+    {% set problems = [] %}
+    {% for column in node.columns.values() %}
+        {% set name = column.name | lower %}
+        {% set expected = column.data_type | lower %}
+        {% if expected != 'varchar' and name in actual and raw_base_type(actual[name]) in families['varchar'] %}
+            {% set parsed = dbt.safe_cast(adapter.quote(column.name), expected) %}
+            {% set sample = run_query(
+                'select count(*), count(' ~ parsed ~ '), min(' ~ adapter.quote(column.name) ~ ') from (select '
+                ~ adapter.quote(column.name) ~ ' from ' ~ relation ~ ' where ' ~ adapter.quote(column.name)
+                ~ ' is not null limit 10000) as sampled'
+            ).rows[0] %}
+            {% if sample[0] > 0 and sample[1] == 0 %}
+                {% do problems.append("raw table '" ~ node.name ~ "': column '" ~ column.name ~ "' is text and none of its first "
+                    ~ sample[0] ~ " values parses as " ~ expected ~ " (for example '" ~ sample[2] ~ "'); write "
+                    ~ ("timestamps as YYYY-MM-DD HH:MM:SS (UTC)" if expected == 'timestamp' else "numbers with a dot for decimals and no thousands separator" if expected == 'double' else "true or false")) %}
             {% endif %}
         {% endif %}
     {% endfor %}

@@ -43,7 +43,8 @@ def test_missing_required_column(raw_copy: Path, tmp_path: Path) -> None:
     )
 
 
-def test_wrong_column_type(raw_copy: Path, tmp_path: Path) -> None:
+def test_dates_in_another_format(raw_copy: Path, tmp_path: Path) -> None:
+    """A text column is parsed row by row; one where nothing parses stops the build."""
     customers = raw_copy / "customers.parquet"
     duckdb.sql(
         f"copy (select * replace (strftime(signup_at, '%d/%m/%Y') as signup_at) "
@@ -54,6 +55,21 @@ def test_wrong_column_type(raw_copy: Path, tmp_path: Path) -> None:
         raw_copy,
         tmp_path / "build",
         "raw table 'customers'",
-        "column 'signup_at' has type",
-        "expected a timestamp or date type",
+        "column 'signup_at' is text and none of its first",
+        "parses as timestamp (for example '",
+    )
+
+
+def test_wrong_column_type(raw_copy: Path, tmp_path: Path) -> None:
+    orders = raw_copy / "orders.parquet"
+    duckdb.sql(
+        f"copy (select * replace (amount > 0 as amount) from '{orders}') to '{tmp_path}/o.parquet'"
+    )
+    shutil.move(tmp_path / "o.parquet", orders)
+    build_fails_with(
+        raw_copy,
+        tmp_path / "build",
+        "raw table 'orders'",
+        "column 'amount' has type BOOLEAN",
+        "expected a numeric type, or text",
     )

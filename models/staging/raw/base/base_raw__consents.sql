@@ -24,10 +24,11 @@ renamed as (
         lower({{ clean_string('purpose') }}) as consent_purpose,
 
         -- booleans
-        granted as is_granted,
+        {{ dbt.safe_cast('granted', 'boolean') }} as is_granted,
 
         -- timestamps
-        cast(recorded_at as timestamp) as recorded_at
+        {{ dbt.safe_cast('recorded_at', 'timestamp') }} as recorded_at,
+        {{ unparsed_raw_values(['recorded_at'], 'timestamp') }} as has_unparsed_timestamp
 
     from source
 
@@ -61,7 +62,9 @@ validated as (
                 or ranked.consent_purpose not in ({{ quoted_list(var('consent_purposes')) }})
                 then 'unknown_purpose'
             when ranked.is_granted is null then 'missing_granted'
-            {{ timestamp_quarantine_reasons('ranked.recorded_at') }}
+            {{ timestamp_quarantine_reasons(
+                'ranked.recorded_at', unparsed='ranked.has_unparsed_timestamp'
+            ) }}
             when customers.customer_id is null then 'orphan_customer'
         end as quarantine_reason
     from ranked

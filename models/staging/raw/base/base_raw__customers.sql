@@ -21,8 +21,10 @@ renamed as (
         upper({{ clean_string('country') }}) as country_code,
 
         -- timestamps
-        cast(signup_at as timestamp) as signup_at,
-        cast(updated_at as timestamp) as updated_at
+        {{ dbt.safe_cast('signup_at', 'timestamp') }} as signup_at,
+        {{ dbt.safe_cast('updated_at', 'timestamp') }} as updated_at,
+        {{ unparsed_raw_values(['signup_at', 'updated_at'], 'timestamp') }}
+            as has_unparsed_timestamp
 
     from source
 
@@ -53,7 +55,7 @@ validated as (
         case
             when customer_id is null then 'missing_customer_id'
             when version_rank > 1 then null
-            {{ timestamp_quarantine_reasons('signup_at') }}
+            {{ timestamp_quarantine_reasons('signup_at', 'has_unparsed_timestamp') }}
             when updated_at > {{ max_valid_timestamp() }} then 'future_timestamp'
             when email is not null and (email not like '%_@_%._%' or email like '% %')
                 then 'invalid_email'

@@ -16,7 +16,7 @@ renamed as (
         {{ clean_string('customer_id') }} as customer_id,
 
         -- timestamps
-        cast(requested_at as timestamp) as requested_at
+        {{ dbt.safe_cast('requested_at', 'timestamp') }} as requested_at
 
     from source
 

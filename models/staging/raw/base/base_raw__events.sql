@@ -42,8 +42,10 @@ renamed as (
         lower({{ clean_string('event_type') }}) as event_type,
 
         -- timestamps
-        cast(occurred_at as timestamp) as occurred_at,
-        cast(_loaded_at as timestamp) as loaded_at
+        {{ dbt.safe_cast('occurred_at', 'timestamp') }} as occurred_at,
+        {{ dbt.safe_cast('_loaded_at', 'timestamp') }} as loaded_at,
+        {{ unparsed_raw_values(['occurred_at', '_loaded_at'], 'timestamp') }}
+            as has_unparsed_timestamp
 
     from source
 
@@ -89,7 +91,9 @@ validated as (
             -- anonymous visits cannot be tied to a customer to segment
             when ranked.customer_id is null then 'missing_customer_id'
             when ranked.session_id is null then 'missing_session_id'
-            {{ timestamp_quarantine_reasons('ranked.occurred_at') }}
+            {{ timestamp_quarantine_reasons(
+                'ranked.occurred_at', unparsed='ranked.has_unparsed_timestamp'
+            ) }}
             when
                 ranked.event_type is null
                 or ranked.event_type not in ({{ quoted_list(var('event_types')) }})

@@ -53,8 +53,10 @@ renamed as (
         {{ dbt.safe_cast('amount', 'decimal(18, 2)') }} as amount,
 
         -- timestamps
-        cast(ordered_at as timestamp) as ordered_at,
-        cast(_loaded_at as timestamp) as loaded_at
+        {{ dbt.safe_cast('ordered_at', 'timestamp') }} as ordered_at,
+        {{ dbt.safe_cast('_loaded_at', 'timestamp') }} as loaded_at,
+        {{ unparsed_raw_values(['ordered_at', '_loaded_at'], 'timestamp') }}
+            as has_unparsed_timestamp
 
     from source
 
@@ -99,7 +101,7 @@ validated as (
             when ranked.order_id is null then 'missing_order_id'
             when ranked.load_rank > 1 then null
             when ranked.customer_id is null then 'missing_customer_id'
-            {{ timestamp_quarantine_reasons('ranked.ordered_at') }}
+            {{ timestamp_quarantine_reasons('ranked.ordered_at', 'ranked.has_unparsed_timestamp') }}
             when
                 ranked.order_status is null
                 or ranked.order_status not in ({{ quoted_list(var('order_statuses')) }})
