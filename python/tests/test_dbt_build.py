@@ -161,28 +161,6 @@ def test_only_consented_and_not_forgotten_customers_pass_staging(small_raw, con)
     assert len(staged - granted) > 0
 
 
-def test_no_email_column_or_address_after_staging(con) -> None:
-    tables = [
-        row[0]
-        for row in con.execute(
-            "select table_name from information_schema.tables "
-            "where table_schema = 'main' and table_name not like 'stg\\_%' escape '\\' "
-            "and table_name not like 'base\\_%' escape '\\'"
-        ).fetchall()
-    ]
-    assert "int_customers_filtered_to_eligible" in tables
-    for table in tables:
-        columns = con.execute(
-            "select column_name, data_type from information_schema.columns where table_name = ?",
-            [table],
-        ).fetchall()
-        assert "email" not in {name for name, _ in columns}, table
-        for name, data_type in columns:
-            if data_type == "VARCHAR":
-                hits = count(con, f"select count(*) from {table} where \"{name}\" like '%@%'")
-                assert hits == 0, (table, name)
-
-
 def test_csv_raw_files_build_the_same_staging(small_build, tmp_path) -> None:
     generate(
         customers=SMALL_CUSTOMERS,
