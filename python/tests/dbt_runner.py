@@ -45,8 +45,27 @@ FOLDER_VARS = ("raw_dir", "model_export_dir")
 _parsed: dict[str, bytes] = {}
 
 
-def run_dbt(args: list[str], workdir: Path, vars_: dict | None = None) -> DbtRun:
-    """Run ``dbt <args>`` on the project with the warehouse and target in ``workdir``."""
+@dataclass
+class StartedDbt:
+    """A dbt command running in the background (start_dbt); finish() waits for it."""
+
+    process: subprocess.Popen
+    workdir: Path
+    key: str
+
+    def finish(self) -> DbtRun:
+        stdout, stderr = self.process.communicate()
+        target = self.workdir / "target"
+        parsed = target / "partial_parse.msgpack"
+        if self.key not in _parsed and parsed.exists():
+            _parsed[self.key] = parsed.read_bytes()
+        return DbtRun(
+            self.process.returncode, stdout + stderr, self.workdir / "warehouse.duckdb", target
+        )
+
+
+def start_dbt(args: list[str], workdir: Path, vars_: dict | None = None) -> StartedDbt:
+    """Start ``dbt <args>`` on the project with the warehouse and target in ``workdir``."""
     workdir.mkdir(parents=True, exist_ok=True)
     target = workdir / "target"
     env = {
@@ -76,21 +95,18 @@ def run_dbt(args: list[str], workdir: Path, vars_: dict | None = None) -> DbtRun
     if vars_:
         command += ["--vars", json.dumps(vars_, sort_keys=True)]
     key = json.dumps(vars_, sort_keys=True)
-    parsed = target / "partial_parse.msgpack"
     if key in _parsed:
         target.mkdir(exist_ok=True)
-        parsed.write_bytes(_parsed[key])
-    completed = subprocess.run(
-        command, cwd=workdir, env=env, capture_output=True, text=True, check=False
+        (target / "partial_parse.msgpack").write_bytes(_parsed[key])
+    process = subprocess.Popen(
+        command, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
-    if key not in _parsed and parsed.exists():
-        _parsed[key] = parsed.read_bytes()
-    return DbtRun(
-        completed.returncode,
-        completed.stdout + completed.stderr,
-        workdir / "warehouse.duckdb",
-        target,
-    )
+    return StartedDbt(process, workdir, key)
+
+
+def run_dbt(args: list[str], workdir: Path, vars_: dict | None = None) -> DbtRun:
+    """Run ``dbt <args>`` on the project with the warehouse and target in ``workdir``."""
+    return start_dbt(args, workdir, vars_).finish()
 
 
 def copy_of_warehouse(build: DbtRun, tmp_path: Path, name: str) -> Path:
