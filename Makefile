@@ -42,8 +42,10 @@ setup: $(VENV)/.installed
 data: setup
 	$(BIN)/python -m segmentation.generate --customers $(DEMO_CUSTOMERS) --seed $(SEED) --out $(RAW_DIR)
 
+# dbt build on a copy of the warehouse, published (renamed over it) only when the build
+# succeeds: an interrupted build leaves the warehouse as it was (segmentation.atomic_build)
 build: setup
-	$(DBT) build --vars '{raw_dir: "$(RAW_DIR)"}'
+	$(BIN)/python -m segmentation.atomic_build build --vars '{raw_dir: "$(RAW_DIR)"}'
 
 demo: data build
 	@echo

@@ -52,20 +52,35 @@ class StartedDbt:
     process: subprocess.Popen
     workdir: Path
     key: str
+    output: Path
 
     def finish(self) -> DbtRun:
-        stdout, stderr = self.process.communicate()
+        self.process.wait()
         target = self.workdir / "target"
         parsed = target / "partial_parse.msgpack"
         if self.key not in _parsed and parsed.exists():
             _parsed[self.key] = parsed.read_bytes()
         return DbtRun(
-            self.process.returncode, stdout + stderr, self.workdir / "warehouse.duckdb", target
+            self.process.returncode,
+            self.output.read_text(errors="replace"),
+            self.workdir / "warehouse.duckdb",
+            target,
         )
 
 
-def start_dbt(args: list[str], workdir: Path, vars_: dict | None = None) -> StartedDbt:
-    """Start ``dbt <args>`` on the project with the warehouse and target in ``workdir``."""
+# segmentation.atomic_build runs dbt on a copy of the warehouse and publishes it
+ATOMIC_BUILD = (sys.executable, "-m", "segmentation.atomic_build")
+
+
+def start_dbt(
+    args: list[str],
+    workdir: Path,
+    vars_: dict | None = None,
+    program: tuple[str, ...] = (str(DBT),),
+) -> StartedDbt:
+    """Start ``dbt <args>`` on the project with the warehouse and target in ``workdir``
+    (in a session of its own, so that a test can kill it with its children); with
+    ``program=ATOMIC_BUILD`` through segmentation.atomic_build."""
     workdir.mkdir(parents=True, exist_ok=True)
     target = workdir / "target"
     env = {
@@ -83,7 +98,7 @@ def start_dbt(args: list[str], workdir: Path, vars_: dict | None = None) -> Star
             link.symlink_to(Path(vars_[name]).resolve(), target_is_directory=True)
             vars_[name] = name
     command = [
-        str(DBT),
+        *program,
         *args,
         "--project-dir",
         str(PROJECT_DIR),
@@ -94,19 +109,34 @@ def start_dbt(args: list[str], workdir: Path, vars_: dict | None = None) -> Star
     ]
     if vars_:
         command += ["--vars", json.dumps(vars_, sort_keys=True)]
-    key = json.dumps(vars_, sort_keys=True)
+    # (atomic_build runs dbt on another warehouse path: a profile of its own)
+    key = json.dumps([program[-1], vars_], sort_keys=True)
     if key in _parsed:
         target.mkdir(exist_ok=True)
         (target / "partial_parse.msgpack").write_bytes(_parsed[key])
-    process = subprocess.Popen(
-        command, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    return StartedDbt(process, workdir, key)
+    # the output goes to a file, not a pipe: a pipe nobody reads until the end would
+    # stop a long command once its buffer is full
+    output = workdir / "dbt_output.txt"
+    with output.open("w") as sink:
+        process = subprocess.Popen(
+            command,
+            cwd=workdir,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    return StartedDbt(process, workdir, key, output)
 
 
-def run_dbt(args: list[str], workdir: Path, vars_: dict | None = None) -> DbtRun:
+def run_dbt(
+    args: list[str],
+    workdir: Path,
+    vars_: dict | None = None,
+    program: tuple[str, ...] = (str(DBT),),
+) -> DbtRun:
     """Run ``dbt <args>`` on the project with the warehouse and target in ``workdir``."""
-    return start_dbt(args, workdir, vars_).finish()
+    return start_dbt(args, workdir, vars_, program).finish()
 
 
 def copy_of_warehouse(build: DbtRun, tmp_path: Path, name: str) -> Path:
