@@ -79,8 +79,10 @@ lint: setup
 	# so lint against an in-memory one
 	SEGMENTATION_DUCKDB_PATH=:memory: $(BIN)/sqlfluff lint models tests
 
+# two pytest workers (pytest-xdist): dbt commands are mostly single-threaded Python, so
+# two at a time use both cores; each worker makes its own small build
 pytest: setup
-	$(BIN)/pytest python/tests
+	$(BIN)/pytest -n 2 python/tests
 
 test: lint pytest
 

@@ -1,7 +1,8 @@
 """Shared fixtures: a small generated raw data set and one dbt build on it.
 
 dbt has several seconds of fixed start-up per command, so the end-to-end tests
-share one session-scoped build; tests that need a failing build make their own.
+share one session-scoped build (one per pytest-xdist worker: `make test` runs two);
+tests that need a failing build make their own.
 """
 
 from __future__ import annotations
