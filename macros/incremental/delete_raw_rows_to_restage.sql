@@ -23,10 +23,10 @@
                 select {{ clean_string(key) }}
                 from {{ source('raw', raw_table) }}
                 where
-                    {{ dbt.safe_cast('_loaded_at', 'timestamp') }}
+                    {{ parse_raw_timestamp('_loaded_at') }}
                     >= (select max(latest.loaded_at) from {{ this }} as latest)
                     -- a load without a (parsable) load time cannot be placed: restage
-                    or {{ dbt.safe_cast('_loaded_at', 'timestamp') }} is null
+                    or {{ parse_raw_timestamp('_loaded_at') }} is null
                 union all
                 select rechecked.{{ key }}
                 from {{ this }} as rechecked

@@ -186,7 +186,7 @@
         {% set name = column.name | lower %}
         {% set expected = column.data_type | lower %}
         {% if expected != 'varchar' and name in actual and raw_base_type(actual[name]) in families['varchar'] %}
-            {% set parsed = dbt.safe_cast(adapter.quote(column.name), expected) %}
+            {% set parsed = parse_raw_timestamp(adapter.quote(column.name)) if expected == 'timestamp' else dbt.safe_cast(adapter.quote(column.name), expected) %}
             {% set sample = run_query(
                 'select count(*), count(' ~ parsed ~ '), min(' ~ adapter.quote(column.name) ~ ') from (select '
                 ~ adapter.quote(column.name) ~ ' from ' ~ relation ~ ' where ' ~ adapter.quote(column.name)

@@ -314,6 +314,19 @@ def check_latin1_customer(con: duckdb.DuckDBPyConnection, raw: Path, clean: tupl
     assert email == "j\u00e9r\u00f4me@example.com"
 
 
+def check_offsets_are_converted(con: duckdb.DuckDBPyConnection, raw: Path, clean: tuple) -> None:
+    """Text timestamps with a UTC offset are staged in UTC, not with the offset dropped."""
+    staged = con.execute(
+        "select order_id, cast(ordered_at as varchar) from stg_raw__orders "
+        "where order_id in ('plus2', 'zulu', 'minus0530') order by order_id"
+    ).fetchall()
+    assert staged == [
+        ("minus0530", "2026-03-03 08:33:03"),
+        ("plus2", "2026-03-03 03:03:03"),
+        ("zulu", "2026-03-03 05:03:03"),
+    ]
+
+
 CASES = [
     Case(
         "clean",
@@ -422,6 +435,17 @@ CASES = [
             ("orders", "loaded-na", None, "invalid_timestamp"),
             ("events", "dmy", None, "invalid_timestamp"),
         ],
+    ),
+    Case(
+        "timestamps_with_utc_offsets",
+        "order times written with +02:00, Z and -05:30",
+        lambda raw: order_rows(
+            raw,
+            {"order_id": "plus2", "ordered_at": "2026-03-03T05:03:03+02:00"},
+            {"order_id": "zulu", "ordered_at": "2026-03-03T05:03:03Z"},
+            {"order_id": "minus0530", "ordered_at": "2026-03-03 03:03:03-05:30"},
+        ),
+        check=check_offsets_are_converted,
     ),
     Case(
         "unknown_currency",

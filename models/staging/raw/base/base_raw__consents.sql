@@ -27,7 +27,7 @@ renamed as (
         {{ dbt.safe_cast('granted', 'boolean') }} as is_granted,
 
         -- timestamps
-        {{ dbt.safe_cast('recorded_at', 'timestamp') }} as recorded_at,
+        {{ parse_raw_timestamp('recorded_at') }} as recorded_at,
         {{ unparsed_raw_values(['recorded_at'], 'timestamp') }} as has_unparsed_timestamp
 
     from source

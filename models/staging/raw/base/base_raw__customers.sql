@@ -21,8 +21,8 @@ renamed as (
         upper({{ clean_string('country') }}) as country_code,
 
         -- timestamps
-        {{ dbt.safe_cast('signup_at', 'timestamp') }} as signup_at,
-        {{ dbt.safe_cast('updated_at', 'timestamp') }} as updated_at,
+        {{ parse_raw_timestamp('signup_at') }} as signup_at,
+        {{ parse_raw_timestamp('updated_at') }} as updated_at,
         {{ unparsed_raw_values(['signup_at', 'updated_at'], 'timestamp') }}
             as has_unparsed_timestamp
 

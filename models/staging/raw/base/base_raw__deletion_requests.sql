@@ -16,7 +16,7 @@ renamed as (
         {{ clean_string('customer_id') }} as customer_id,
 
         -- timestamps
-        {{ dbt.safe_cast('requested_at', 'timestamp') }} as requested_at
+        {{ parse_raw_timestamp('requested_at') }} as requested_at
 
     from source
 

@@ -42,8 +42,8 @@ renamed as (
         lower({{ clean_string('event_type') }}) as event_type,
 
         -- timestamps
-        {{ dbt.safe_cast('occurred_at', 'timestamp') }} as occurred_at,
-        {{ dbt.safe_cast('_loaded_at', 'timestamp') }} as loaded_at,
+        {{ parse_raw_timestamp('occurred_at') }} as occurred_at,
+        {{ parse_raw_timestamp('_loaded_at') }} as loaded_at,
         {{ unparsed_raw_values(['occurred_at', '_loaded_at'], 'timestamp') }}
             as has_unparsed_timestamp
 

@@ -53,8 +53,8 @@ renamed as (
         {{ dbt.safe_cast('amount', 'decimal(18, 2)') }} as amount,
 
         -- timestamps
-        {{ dbt.safe_cast('ordered_at', 'timestamp') }} as ordered_at,
-        {{ dbt.safe_cast('_loaded_at', 'timestamp') }} as loaded_at,
+        {{ parse_raw_timestamp('ordered_at') }} as ordered_at,
+        {{ parse_raw_timestamp('_loaded_at') }} as loaded_at,
         {{ unparsed_raw_values(['ordered_at', '_loaded_at'], 'timestamp') }}
             as has_unparsed_timestamp
 
