@@ -1,0 +1,103 @@
+-- What each customer did after each month end of customer_features_monthly: the date
+-- of their next completed order, and the two labels the prediction models learn,
+-- purchased_next_30d (a completed order in the 30 days after the month end) and
+-- churned_next_90d (none in the 90 days after it). A label is null while its window is
+-- not over at as_of_date (not yet known, not false).
+-- Set-based: the month ends and the days with a completed order of a customer in one
+-- ordered list; the next order of a month end is the first order day after it (an
+-- order on the month end itself is part of that month's features, not of the future).
+with
+
+as_of as (
+
+    select as_of_date from {{ ref('int_as_of_date') }}
+
+),
+
+month_ends as (
+
+    select
+        customer_id,
+        month_end
+    from {{ ref('customer_features_monthly') }}
+
+),
+
+order_days as (
+
+    select
+        activity_days.customer_id,
+        activity_days.activity_date
+    from {{ ref('int_customer_activity_aggregated_to_days') }} as activity_days
+    cross join as_of
+    where
+        activity_days.completed_orders > 0
+        and activity_days.activity_date <= as_of.as_of_date
+
+),
+
+timeline as (
+
+    select
+        customer_id,
+        month_end as event_date,
+        1 as is_month_end
+    from month_ends
+    union all
+    select
+        customer_id,
+        activity_date as event_date,
+        0 as is_month_end
+    from order_days
+
+),
+
+next_orders as (
+
+    select
+        customer_id,
+        event_date as month_end,
+        is_month_end,
+        -- on the same day the order comes first: it belongs to the month end's past
+        min(case when is_month_end = 0 then event_date end) over (
+            partition by customer_id
+            order by event_date, is_month_end
+            rows between 1 following and unbounded following
+        ) as next_order_date
+    from timeline
+
+),
+
+final as (
+
+    select
+        -- ids
+        next_orders.customer_id,
+
+        -- dates
+        next_orders.month_end,
+        next_orders.next_order_date,
+
+        -- labels
+        case
+            when {{ add_days('next_orders.month_end', 30) }} > as_of.as_of_date then null
+            else coalesce(
+                next_orders.next_order_date <= {{ add_days('next_orders.month_end', 30) }},
+                false
+            )
+        end as purchased_next_30d,
+        case
+            when {{ add_days('next_orders.month_end', 90) }} > as_of.as_of_date then null
+            else not coalesce(
+                next_orders.next_order_date <= {{ add_days('next_orders.month_end', 90) }},
+                false
+            )
+        end as churned_next_90d
+
+    from next_orders
+    cross join as_of
+    where next_orders.is_month_end = 1
+
+)
+
+select * from final
