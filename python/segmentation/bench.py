@@ -48,7 +48,7 @@ from segmentation.floor import run_floor
 from segmentation.generate import DEFAULT_END_DATE, generate
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-LAYERS = ("staging", "intermediate", "segmentation", "monitoring", "marts")
+LAYERS = ("staging", "intermediate", "segmentation", "monitoring", "prediction", "marts")
 RAW_TABLES = ("customers", "orders", "events", "consents", "deletion_requests")
 # the column that says when a raw row arrived, per raw table
 ARRIVAL_COLUMNS = {

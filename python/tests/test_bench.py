@@ -33,6 +33,7 @@ def test_node_times_cover_every_result_with_its_layer(small_build) -> None:
     assert by_name["customer_rfm"].layer == "intermediate"
     assert by_name["customer_segment_assignments"].layer == "segmentation"
     assert by_name["int_drift_periods"].layer == "monitoring"
+    assert by_name["int_customer_purchase_labels"].layer == "prediction"
     assert by_name["dim_customer_segments"].layer == "marts"
     assert {t.layer for t in times if t.resource_type == "model"} <= set(LAYERS)
     assert {t.layer for t in times if t.resource_type in ("test", "unit_test")} == {"tests"}
