@@ -6,6 +6,8 @@
 --   lapsed           has ordered, last order more than var lapsed_days (180) ago
 --   never_purchased  no completed order
 --   highly_engaged   engagement_score >= var highly_engaged_score (40)
+--   likely_to_buy    purchase_propensity reaches its model's threshold (customer_predictions)
+--   churn_risk       churn_risk reaches its model's threshold
 -- A customer can have several tags or none.
 {%- set rules = {
     'high_value': 'm_score = 5',
@@ -14,6 +16,8 @@
     'lapsed': 'frequency > 0 and recency_days > ' ~ var('lapsed_days'),
     'never_purchased': 'frequency = 0',
     'highly_engaged': 'engagement_score >= ' ~ var('highly_engaged_score'),
+    'likely_to_buy': 'is_likely_to_buy',
+    'churn_risk': 'is_churn_risk',
 } %}
 with
 
@@ -29,6 +33,12 @@ features as (
 
 ),
 
+predictions as (
+
+    select * from {{ ref('customer_predictions') }}
+
+),
+
 customers as (
 
     select
@@ -40,10 +50,14 @@ customers as (
         rfm.frequency,
         rfm.recency_days,
         features.tenure_days,
-        features.engagement_score
+        features.engagement_score,
+        predictions.is_likely_to_buy,
+        predictions.is_churn_risk
     from rfm
     inner join features
         on rfm.customer_id = features.customer_id
+    inner join predictions
+        on rfm.customer_id = predictions.customer_id
 
 ),
 

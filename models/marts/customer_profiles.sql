@@ -70,6 +70,8 @@ final as (
         dims.f_score,
         dims.m_score,
         dims.engagement_score,
+        dims.purchase_propensity,
+        dims.churn_risk,
 
         -- activation
         actions.next_best_action,

@@ -1,5 +1,6 @@
 -- One row per eligible customer: the segment of the current model with its name, the
--- RFM scores and named RFM segment, and the key features behind them, for BI tools.
+-- RFM scores and named RFM segment, the key features behind them, and the purchase
+-- propensity and churn risk of customer_predictions, for BI tools.
 -- No email or name: the customer key is the only identifier.
 -- depends_on: {{ ref('segment_personas') }}
 with
@@ -25,6 +26,12 @@ rfm as (
 features as (
 
     select * from {{ ref('customer_features') }}
+
+),
+
+predictions as (
+
+    select * from {{ ref('customer_predictions') }}
 
 ),
 
@@ -57,6 +64,12 @@ final as (
         -- fit
         cast(assignments.membership_probability as double) as membership_probability,
 
+        -- predictions
+        predictions.purchase_propensity,
+        predictions.purchase_propensity_decile,
+        predictions.churn_risk,
+        predictions.churn_risk_decile,
+
         -- dates
         assignments.assigned_as_of
 
@@ -65,6 +78,8 @@ final as (
         on features.customer_id = assignments.customer_id
     inner join rfm
         on features.customer_id = rfm.customer_id
+    inner join predictions
+        on features.customer_id = predictions.customer_id
     left join personas
         on
             assignments.model_version = personas.model_version

@@ -4,8 +4,11 @@ runs no dbt Python models (Spark here) can score customers with it in SQL.
     python -m segmentation.model_export --warehouse segmentation.duckdb --out exports/
 
 writes ``segment_centroids.parquet`` (every model version's centres with the scaling
-parameters they were trained with, all the scoring SQL needs) and
-``segment_personas.parquet`` (the segments' names). Build the other engine with
+parameters they were trained with, all the scoring SQL needs),
+``segment_personas.parquet`` (the segments' names), and the prediction models:
+``prediction_model_registry.parquet`` (versions, thresholds, champion decisions),
+``prediction_model_trees.parquet`` (their trees, which the scoring SQL walks) and
+``prediction_model_evaluations.parquet`` (their validation metrics). Build the other engine with
 ``--vars '{model_export_dir: "<out>"}'``.
 """
 
@@ -20,6 +23,11 @@ import duckdb
 EXPORTED_TABLES = {
     "segment_centroids": "model_version, segment_id, feature_position",
     "segment_personas": "model_version, segment_id",
+    "prediction_model_registry": "model_version, target",
+    "prediction_model_trees": "model_version, target, tree_index, node_id",
+    "prediction_model_evaluations": (
+        "validation_of_version, target, model_version, validation_month"
+    ),
 }
 
 

@@ -20,9 +20,15 @@ def con(small_build):
 def customers(con) -> pd.DataFrame:
     return con.execute(
         "select f.customer_id, f.tenure_days, f.engagement_score, r.r_score, r.f_score, "
-        "r.m_score, r.frequency, r.recency_days, r.rfm_segment, a.segment_id "
+        "r.m_score, r.frequency, r.recency_days, r.rfm_segment, a.segment_id, "
+        "p.purchase_propensity, p.churn_risk, "
+        "(select threshold from prediction_model_registry where target = 'purchase_propensity' "
+        " and model_version = p.purchase_model_version) as purchase_threshold, "
+        "(select threshold from prediction_model_registry where target = 'churn_risk' "
+        " and model_version = p.churn_model_version) as churn_threshold "
         "from customer_features f join customer_rfm_scores r using (customer_id) "
-        "left join customer_segment_assignments a using (customer_id)"
+        "left join customer_segment_assignments a using (customer_id) "
+        "left join customer_predictions p using (customer_id)"
     ).df()
 
 
@@ -36,6 +42,9 @@ def expected_tags(customers: pd.DataFrame) -> pd.DataFrame:
         & (customers["recency_days"] > settings["lapsed_days"]),
         "never_purchased": customers["frequency"] == 0,
         "highly_engaged": customers["engagement_score"] >= settings["highly_engaged_score"],
+        # the models' flags: a probability at or above the champion's threshold
+        "likely_to_buy": customers["purchase_propensity"] >= customers["purchase_threshold"],
+        "churn_risk": customers["churn_risk"] >= customers["churn_threshold"],
     }
     return pd.DataFrame(
         [(c, tag) for tag, holds in rules.items() for c in customers.loc[holds, "customer_id"]],
@@ -49,7 +58,7 @@ def test_tags_follow_their_rules(con, customers) -> None:
     assert set(map(tuple, got.to_numpy())) == set(map(tuple, expected.to_numpy()))
     # every rule fires on the small data set, so each is checked
     assert set(got["customer_tag"]) == set(expected["customer_tag"])
-    assert len(set(got["customer_tag"])) == 6
+    assert len(set(got["customer_tag"])) == 8
 
 
 def test_next_best_action_is_the_first_matching_rule(con, customers) -> None:

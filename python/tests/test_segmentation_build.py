@@ -127,6 +127,9 @@ def test_scoring_with_an_exported_model_gives_the_same_assignments(
     assert [path.name for path in exported] == [
         "segment_centroids.parquet",
         "segment_personas.parquet",
+        "prediction_model_registry.parquet",
+        "prediction_model_trees.parquet",
+        "prediction_model_evaluations.parquet",
     ]
     # score a copy of the warehouse from the Parquet export, as the Spark build does
     workdir = copy_of_warehouse(small_build, tmp_path, "rescore")

@@ -56,6 +56,14 @@ EXPECTED_TABLES = {
     "experiments",
     "experiment_assignments",
     "experiment_results",
+    # prediction: labels and training rows in SQL; customers scored on Spark with the
+    # trees exported from the DuckDB build
+    "int_customer_purchase_labels",
+    "prediction_training_rows",
+    "int_prediction_champions",
+    "int_customer_prediction_scores",
+    "customer_predictions",
+    "prediction_model_metrics",
 }
 
 # engine-specific fingerprints (macro row_fingerprint): present on both, not compared
@@ -85,7 +93,10 @@ def normalized(rows: pd.DataFrame) -> pd.DataFrame:
     rows = rows.copy()
     for column in rows.columns:
         # lists (customer_profiles.segments) compare as their joined items
-        if rows[column].map(lambda v: isinstance(v, (list, tuple, np.ndarray))).any():
+        # (only object columns can hold lists; an empty table keeps its typed columns)
+        if rows[column].dtype == object and (
+            rows[column].map(lambda v: isinstance(v, (list, tuple, np.ndarray))).any()
+        ):
             rows[column] = rows[column].map(
                 lambda v: None if v is None else "|".join(str(item) for item in v)
             )
