@@ -2,7 +2,7 @@
 current and the baseline period: int_categorical_drift (PSI, KL, chi-square, computed in
 SQL) with the chi-square p-value, which needs the chi-square distribution (scipy)."""
 
-from segmentation.drift import with_chi_square_p_values
+from segmentation.dbt_models import with_chi_square_p_values
 
 
 def model(dbt, session):

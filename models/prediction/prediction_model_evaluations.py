@@ -2,7 +2,7 @@
 it was compared with on the same rows; kept across builds (incremental). The logic is
 segmentation.prediction.evaluation_rows."""
 
-from segmentation.prediction import evaluation_rows
+from segmentation.dbt_models import evaluation_rows
 
 
 def model(dbt, session):

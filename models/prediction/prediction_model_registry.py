@@ -2,7 +2,7 @@
 propensity, churn risk), with the fitted trees and the champion decision, kept across
 builds (incremental). The logic is segmentation.prediction.registry_rows."""
 
-from segmentation.prediction import PredictionSettings, registry_rows, stored_registry
+from segmentation.dbt_models import PredictionSettings, registry_rows, stored_registry
 
 
 def model(dbt, session):

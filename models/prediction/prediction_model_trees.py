@@ -2,7 +2,7 @@
 read from the registry: what int_customer_prediction_scores scores customers with in
 SQL. The logic is segmentation.prediction.stored_trees."""
 
-from segmentation.prediction import stored_trees
+from segmentation.dbt_models import stored_trees
 
 
 def model(dbt, session):

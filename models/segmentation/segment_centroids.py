@@ -2,7 +2,7 @@
 the version was trained with. Incremental: every model version stays, so a retrain can
 keep segment ids stable and an old version can still score customers."""
 
-from segmentation.training import (
+from segmentation.dbt_models import (
     TrainingSettings,
     centroids_table,
     retrain_requested,

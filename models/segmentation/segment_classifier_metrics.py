@@ -2,7 +2,7 @@
 from the features, on a held-out split of the training sample; one row per model version
 and segment, kept across builds (incremental)."""
 
-from segmentation.reporting import classifier_table, training_rows
+from segmentation.dbt_models import classifier_table, training_rows
 
 
 def model(dbt, session):

@@ -2,7 +2,7 @@
 predicts the segment (drop of the segment's held-out F1 when the feature is shuffled);
 one row per model version, segment and feature, kept across builds (incremental)."""
 
-from segmentation.reporting import classifier_table, training_rows
+from segmentation.dbt_models import classifier_table, training_rows
 
 
 def model(dbt, session):

@@ -1,7 +1,7 @@
 """Quality metrics of every candidate number of segments, and the chosen one.
 Incremental: the metrics of every model version stay."""
 
-from segmentation.training import (
+from segmentation.dbt_models import (
     TrainingSettings,
     k_selection_table,
     retrain_requested,

@@ -1,6 +1,6 @@
 """The model registry: one row per model version, kept across builds (incremental)."""
 
-from segmentation.training import (
+from segmentation.dbt_models import (
     TrainingSettings,
     registry_row,
     retrain_requested,

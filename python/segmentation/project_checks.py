@@ -9,6 +9,7 @@ Run on a manifest: ``python -m segmentation.project_checks target/manifest.json`
 
 from __future__ import annotations
 
+import ast
 import json
 import sys
 from pathlib import Path
@@ -18,6 +19,9 @@ Manifest = dict[str, Any]
 
 PRIMARY_KEY_COMPOSITE_TEST = "unique_combination_of_columns"
 ELIGIBILITY_TEST = "only_eligible_customers"
+# the one module of this package the dbt Python models import (see its docstring: two
+# models importing scikit-learn through different modules in two threads can fail)
+PYTHON_MODELS_MODULE = "segmentation.dbt_models"
 
 
 def project_models(manifest: Manifest) -> list[dict[str, Any]]:
@@ -112,11 +116,34 @@ def customer_models_without_eligibility_test(manifest: Manifest) -> list[str]:
     return problems
 
 
+def python_models_importing_around_the_gate(manifest: Manifest) -> list[str]:
+    """Python models that import a module of this package other than dbt_models."""
+    problems = []
+    for model in project_models(manifest):
+        if model.get("language") != "python":
+            continue
+        for node in ast.walk(ast.parse(model["raw_code"])):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            problems += [
+                f"python model {model['name']} imports {name} (import from "
+                f"{PYTHON_MODELS_MODULE} only)"
+                for name in names
+                if name.split(".")[0] == "segmentation" and name != PYTHON_MODELS_MODULE
+            ]
+    return problems
+
+
 ALL_RULES = (
     missing_descriptions,
     missing_primary_key_tests,
     sources_read_outside_staging,
     customer_models_without_eligibility_test,
+    python_models_importing_around_the_gate,
 )
 
 

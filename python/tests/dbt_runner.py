@@ -18,6 +18,10 @@ DBT = Path(sys.executable).parent / "dbt"
 SMALL_CUSTOMERS = 2_000
 SEED = 7
 END_DATE = date(2026, 9, 30)
+# a build of every model and seed without the data and unit tests: for tests about
+# tables (determinism, interrupted and concurrent builds, deletions), where the dbt
+# tests would only repeat what the suite's full builds already run
+MODELS_AND_SEEDS = ["build", "--resource-type", "model", "seed"]
 
 
 @dataclass

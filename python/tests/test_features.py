@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from dbt_runner import PROJECT_DIR, copy_of_warehouse, run_dbt
+from dbt_runner import MODELS_AND_SEEDS, PROJECT_DIR, copy_of_warehouse, run_dbt
 from segmentation import contract
 from segmentation.bench import last_load_day, split_deliveries
 
@@ -390,7 +390,7 @@ def test_incremental_builds_equal_a_full_refresh(small_raw, tmp_path) -> None:
     # daily job between retrains does; models and seeds only (what is compared here is
     # every table; the data tests run in every other build of the suite)
     daily_vars = {"raw_dir": str(raw), "segmentation_retrain": False, "prediction_retrain": False}
-    build = ["build", "--resource-type", "model", "seed"]
+    build = MODELS_AND_SEEDS
     incremental = tmp_path / "incremental"
     first = run_dbt(build, incremental, {"raw_dir": str(raw)})
     assert first.returncode == 0, first.output[-4000:]

@@ -10,7 +10,7 @@ import signal
 import time
 
 import pandas as pd
-from dbt_runner import ATOMIC_BUILD, DbtRun, copy_of_warehouse, run_dbt, start_dbt
+from dbt_runner import ATOMIC_BUILD, MODELS_AND_SEEDS, DbtRun, copy_of_warehouse, run_dbt, start_dbt
 from segmentation.atomic_build import LOCKED_EXIT
 from test_determinism import tables
 
@@ -20,7 +20,7 @@ def kill_at(workdir, settings, marker: str) -> None:
     shows ``marker``."""
     log = workdir / "logs" / "dbt.log"
     log.unlink(missing_ok=True)
-    build = start_dbt(["build"], workdir, settings, program=ATOMIC_BUILD)
+    build = start_dbt(MODELS_AND_SEEDS, workdir, settings, program=ATOMIC_BUILD)
     deadline = time.monotonic() + 180
     while not (log.exists() and marker in log.read_text()):
         assert build.process.poll() is None, build.finish().output[-3000:]
@@ -56,7 +56,7 @@ def test_a_killed_build_leaves_the_warehouse_as_it_was(small_build, small_raw, t
         for name, frame in before.items():
             pd.testing.assert_frame_equal(frame, after[name], check_exact=True, obj=name)
 
-    done = run_dbt(["build"], workdir, settings, program=ATOMIC_BUILD)
+    done = run_dbt(MODELS_AND_SEEDS, workdir, settings, program=ATOMIC_BUILD)
     assert done.returncode == 0, done.output[-4000:]
     assert "Published the build to warehouse.duckdb" in done.output
     with done.connect() as con:

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
-from dbt_runner import copy_of_warehouse, run_dbt
+from dbt_runner import MODELS_AND_SEEDS, copy_of_warehouse, run_dbt
 from segmentation.activation_export import export_activation
 
 # staging keeps the raw rows (and the request itself); everything after it must forget
@@ -91,7 +91,7 @@ def test_a_deletion_request_removes_the_customer_after_staging(small_build, smal
     # the next daily build on the same warehouse (the incremental models take their
     # incremental path), scoring with the stored model
     run = run_dbt(
-        ["build"],
+        MODELS_AND_SEEDS,
         copy_of_warehouse(small_build, tmp_path, "after"),
         {"raw_dir": str(raw), "segmentation_retrain": False},
     )

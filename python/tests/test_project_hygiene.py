@@ -89,3 +89,15 @@ def test_rule_flags_customer_model_without_eligibility_test(manifest: dict) -> N
         "model int_customers_filtered_to_eligible has customer_id "
         "but no only_eligible_customers test"
     ]
+
+
+def test_rule_flags_python_model_importing_around_the_gate(manifest: dict) -> None:
+    broken = copy.deepcopy(manifest)
+    model = _model(broken, "prediction_model_trees")
+    model["raw_code"] = model["raw_code"].replace(
+        "from segmentation.dbt_models import", "from segmentation.prediction import"
+    )
+    assert project_checks.python_models_importing_around_the_gate(broken) == [
+        "python model prediction_model_trees imports segmentation.prediction "
+        "(import from segmentation.dbt_models only)"
+    ]
