@@ -80,9 +80,11 @@ lint: setup
 	SEGMENTATION_DUCKDB_PATH=:memory: $(BIN)/sqlfluff lint --processes 2 models tests
 
 # two pytest workers (pytest-xdist): dbt commands are mostly single-threaded Python, so
-# two at a time use both cores; each worker makes its own small build
+# two at a time use both cores; each worker makes its own small build. worksteal: an
+# idle worker takes queued tests from the other, so a few long tests at the end do not
+# leave one core idle; the slowest tests are listed at the end
 pytest: setup
-	$(BIN)/pytest -n 2 python/tests
+	$(BIN)/pytest -n 2 --dist worksteal --durations=25 python/tests
 
 test: lint pytest
 
@@ -139,6 +141,8 @@ chromium:
 REPORT_DIR ?= build/report
 # The HTML report rendered by headless Chromium on the small generated build: every
 # chart drawn with no network; the full-page screenshot is kept in $(REPORT_DIR)/segments.png.
+# REPORT_WAREHOUSE: render a warehouse already built from the test data set (.ci/run
+# passes the one make test-spark built) instead of building one here
 test-report: setup chromium
 	REPORT_SCREENSHOT_DIR=$(CURDIR)/$(REPORT_DIR) $(BIN)/pytest -q python/tests_report
 

@@ -29,9 +29,14 @@ def small_raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "raw"
 
 
-@pytest.fixture(scope="session")
-def small_build(small_raw: Path, tmp_path_factory: pytest.TempPathFactory) -> DbtRun:
+def build_small(small_raw: Path, tmp_path_factory: pytest.TempPathFactory) -> DbtRun:
     """``dbt build`` of the whole project on the small data set; fails loudly if it fails."""
     run = run_dbt(["build"], tmp_path_factory.mktemp("build"), {"raw_dir": str(small_raw)})
     assert run.returncode == 0, run.output[-6000:]
     return run
+
+
+@pytest.fixture(scope="session")
+def small_build(small_raw: Path, tmp_path_factory: pytest.TempPathFactory) -> DbtRun:
+    """``dbt build`` of the whole project on the small data set (build_small)."""
+    return build_small(small_raw, tmp_path_factory)
