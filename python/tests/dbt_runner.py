@@ -143,6 +143,23 @@ def run_dbt(
     return start_dbt(args, workdir, vars_, program).finish()
 
 
+def finished_run(workdir: Path, vars_: dict | None = None) -> DbtRun:
+    """A successful run that another process made in ``workdir`` (with ``vars_``): its
+    warehouse and target, and its partial-parse file handed on to this process's runs."""
+    folder_vars = {
+        **(vars_ or {}),
+        **{name: name for name in FOLDER_VARS if (vars_ or {}).get(name)},
+    }
+    parsed = workdir / "target" / "partial_parse.msgpack"
+    key = json.dumps([str(DBT), folder_vars], sort_keys=True)
+    if key not in _parsed and parsed.exists():
+        _parsed[key] = parsed.read_bytes()
+    output = workdir / "dbt_output.txt"
+    return DbtRun(
+        0, output.read_text(errors="replace"), workdir / "warehouse.duckdb", workdir / "target"
+    )
+
+
 def copy_of_warehouse(build: DbtRun, tmp_path: Path, name: str) -> Path:
     """A work folder holding a copy of a build's warehouse, to run dbt on."""
     workdir = tmp_path / name

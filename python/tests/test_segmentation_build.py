@@ -224,8 +224,9 @@ def test_retrain_false_scores_with_the_stored_scaling_and_centres(small_build, s
         runs_before = frame(original, "select * from segmentation_runs")
     workdir = copy_of_warehouse(small_build, tmp_path, "no_retrain")
     refitted = {"raw_dir": str(small_raw), "winsorize_upper_percentile": 0.9}
+    # (dbt run: the tables are what is compared; the seeds are in the copied warehouse)
     kept = run_dbt(
-        ["build", "--select", "+segmentation segmentation_runs"],
+        ["run", "--select", "+segmentation segmentation_runs"],
         workdir,
         {**refitted, "segmentation_retrain": False},
     )
@@ -238,7 +239,7 @@ def test_retrain_false_scores_with_the_stored_scaling_and_centres(small_build, s
     # the scaling did change, and the stored version still has the old bounds
     assert not set(stored["upper_bound"]) <= set(bounds["upper_bound"])
 
-    retrained = run_dbt(["build", "--select", "+segmentation segmentation_runs"], workdir, refitted)
+    retrained = run_dbt(["run", "--select", "+segmentation segmentation_runs"], workdir, refitted)
     assert retrained.returncode == 0, retrained.output[-4000:]
     with retrained.connect() as con:
         versions = frame(con, "select version_number from segmentation_runs order by 1")
