@@ -10,7 +10,7 @@ import time
 
 import duckdb
 import pandas as pd
-from dbt_runner import MODELS_AND_SEEDS, copy_of_warehouse, run_dbt, start_dbt
+from dbt_runner import copy_of_warehouse, run_dbt, start_dbt
 from test_determinism import tables
 
 LOCKED = "is in use by another process, so this dbt command stopped before running anything"
@@ -21,7 +21,9 @@ def test_a_second_build_during_a_build_stops_with_a_clear_message(
 ) -> None:
     workdir = copy_of_warehouse(small_build, tmp_path, "first")
     settings = {"raw_dir": str(small_raw), "segmentation_retrain": False}
-    first = start_dbt(MODELS_AND_SEEDS, workdir, settings)
+    # a whole build, data tests included: it must outlast the second command's start-up
+    # (a models-only build ended before the second was refused, under load in CI)
+    first = start_dbt(["build"], workdir, settings)
     log = workdir / "logs" / "dbt.log"
     # wait until the first build holds the file: its first model has started
     deadline = time.monotonic() + 120
