@@ -34,6 +34,8 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import brier_score_loss, precision_recall_curve, roc_auc_score
 from threadpoolctl import threadpool_limits
 
+from segmentation.training import boolean_var, integer_var, number_var
+
 MONTH_END = "month_end"
 CUSTOMER_ID = "customer_id"
 
@@ -123,7 +125,8 @@ class PredictionSettings:
                 f"var prediction_features must include {BASELINE_FEATURE} (the baseline "
                 f"the models are compared with), got {features!r}"
             )
-        months = _integer(validation_months, "prediction_validation_months", minimum=1)
+        error = PredictionError
+        months = integer_var(validation_months, "prediction_validation_months", 1, error)
         if not isinstance(gradient_boosting, dict):
             raise PredictionError(
                 "var prediction_gradient_boosting must be a mapping (max_iter, max_depth, "
@@ -137,33 +140,29 @@ class PredictionSettings:
                 f"{sorted(expected)}, got {sorted(gradient_boosting)}"
             )
         name = "prediction_gradient_boosting"
-        rate = _number(gradient_boosting["learning_rate"], f"{name}.learning_rate", 0.0)
-        if rate == 0:
-            raise PredictionError(f"var {name}.learning_rate must be above 0")
+        given = {key: gradient_boosting[key] for key in expected}
         return cls(
             features=tuple(features),
             validation_months=months,
-            seed=_integer(seed, "random_seed", minimum=0),
-            max_iter=_integer(gradient_boosting["max_iter"], f"{name}.max_iter", 1),
-            max_depth=_integer(gradient_boosting["max_depth"], f"{name}.max_depth", 1),
-            learning_rate=rate,
-            min_samples_leaf=_integer(
-                gradient_boosting["min_samples_leaf"], f"{name}.min_samples_leaf", 1
+            seed=integer_var(seed, "random_seed", 0, error),
+            max_iter=integer_var(given["max_iter"], f"{name}.max_iter", 1, error),
+            max_depth=integer_var(given["max_depth"], f"{name}.max_depth", 1, error),
+            learning_rate=number_var(
+                given["learning_rate"], f"{name}.learning_rate", 0, error, above=True
             ),
-            l2_regularization=_number(
-                gradient_boosting["l2_regularization"], f"{name}.l2_regularization", 0.0
+            min_samples_leaf=integer_var(
+                given["min_samples_leaf"], f"{name}.min_samples_leaf", 1, error
             ),
-            promotion_margin=_number(promotion_margin, "prediction_promotion_margin", 0.0),
+            l2_regularization=number_var(
+                given["l2_regularization"], f"{name}.l2_regularization", 0, error
+            ),
+            promotion_margin=number_var(promotion_margin, "prediction_promotion_margin", 0, error),
         )
 
     @staticmethod
     def retrain_requested(value: Any) -> bool:
         """The var ``prediction_retrain`` as a bool (true, false, or their strings)."""
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-            return value.strip().lower() == "true"
-        raise PredictionError(f"var prediction_retrain must be true or false, got {value!r}")
+        return boolean_var(value, "prediction_retrain", PredictionError)
 
 
 def stored_registry(history: pd.DataFrame | None) -> pd.DataFrame:
@@ -179,24 +178,6 @@ def stored_registry(history: pd.DataFrame | None) -> pd.DataFrame:
             "yet: build once with prediction_retrain true (the default)"
         )
     return history.reset_index(drop=True)
-
-
-def _integer(value: Any, var: str, minimum: int) -> int:
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        value = int(value)
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise PredictionError(f"var {var} must be an integer >= {minimum}, got {value!r}")
-    return value
-
-
-def _number(value: Any, var: str, minimum: float) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = float("nan")
-    if isinstance(value, bool) or not np.isfinite(number) or number < minimum:
-        raise PredictionError(f"var {var} must be a number >= {minimum}, got {value!r}")
-    return number
 
 
 # --- data -----------------------------------------------------------------------------

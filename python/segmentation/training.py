@@ -120,33 +120,15 @@ class TrainingSettings:
             raise SegmentationError(
                 f"var segmentation_k must be null or an integer >= 2, got {fixed_k!r}"
             )
-        if not _is_int(seed):
-            raise SegmentationError(f"var random_seed must be an integer, got {seed!r}")
-        if not _is_int(silhouette_sample_size) or silhouette_sample_size < 2:
-            raise SegmentationError(
-                "var silhouette_sample_size must be an integer >= 2, "
-                f"got {silhouette_sample_size!r}"
-            )
-        if (
-            isinstance(dbscan_eps, bool)
-            or not isinstance(dbscan_eps, int | float)
-            or not dbscan_eps > 0
-            or dbscan_eps == float("inf")
-        ):
-            raise SegmentationError(f"var dbscan_eps must be a number > 0, got {dbscan_eps!r}")
-        if not _is_int(dbscan_min_samples) or dbscan_min_samples < 1:
-            raise SegmentationError(
-                f"var dbscan_min_samples must be an integer >= 1, got {dbscan_min_samples!r}"
-            )
         return cls(
             algorithm=algorithm,
             features=tuple(features),
             k_values=tuple(range(k_range[0], k_range[1] + 1)),
             fixed_k=fixed_k,
-            seed=seed,
-            silhouette_sample_size=silhouette_sample_size,
-            dbscan_eps=float(dbscan_eps),
-            dbscan_min_samples=dbscan_min_samples,
+            seed=integer_var(seed, "random_seed", 0),
+            silhouette_sample_size=integer_var(silhouette_sample_size, "silhouette_sample_size", 2),
+            dbscan_eps=number_var(dbscan_eps, "dbscan_eps", 0, above=True),
+            dbscan_min_samples=integer_var(dbscan_min_samples, "dbscan_min_samples", 1),
         )
 
     @property
@@ -166,6 +148,48 @@ class TrainingSettings:
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+# The checks of one scalar var, shared by the training and the prediction settings so
+# that a var means the same in both. ``error`` is the exception class the caller raises.
+
+
+def boolean_var(value: Any, var: str, error: type[ValueError] = SegmentationError) -> bool:
+    """A true/false var (a YAML bool, or the strings "true"/"false" from the CLI)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise error(f"var {var} must be true or false, got {value!r}")
+
+
+def integer_var(
+    value: Any, var: str, minimum: int, error: type[ValueError] = SegmentationError
+) -> int:
+    """An integer var of at least ``minimum`` (bools and strings are refused)."""
+    if not _is_int(value) or value < minimum:
+        raise error(f"var {var} must be an integer >= {minimum}, got {value!r}")
+    return value
+
+
+def number_var(
+    value: Any,
+    var: str,
+    minimum: float,
+    error: type[ValueError] = SegmentationError,
+    *,
+    above: bool = False,
+) -> float:
+    """A finite number var of at least ``minimum`` (``above``: strictly greater)."""
+    number = (
+        float(value)
+        if isinstance(value, int | float) and not isinstance(value, bool)
+        else float("nan")
+    )
+    if not np.isfinite(number) or number < minimum or (above and number == minimum):
+        bound = f"> {minimum:g}" if above else f">= {minimum:g}"
+        raise error(f"var {var} must be a number {bound}, got {value!r}")
+    return number
 
 
 @dataclass(frozen=True)
@@ -643,11 +667,7 @@ def retrain_requested(value: Any) -> bool:
     Raises:
         SegmentationError: any other value.
     """
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    raise SegmentationError(f"var segmentation_retrain must be true or false, got {value!r}")
+    return boolean_var(value, "segmentation_retrain")
 
 
 def stored_model(history: pd.DataFrame | None, table: str) -> pd.DataFrame:

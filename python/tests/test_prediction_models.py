@@ -150,6 +150,39 @@ def test_settings_errors_name_the_var() -> None:
         settings(promotion_margin=-1)
 
 
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        # the same checks as the training settings (segmentation.training.integer_var ...)
+        ({"seed": "42"}, "random_seed must be an integer >= 0"),
+        ({"seed": -1}, "random_seed must be an integer >= 0"),
+        ({"validation_months": True}, "prediction_validation_months must be an integer >= 1"),
+        (
+            {"gradient_boosting": {**BOOSTING, "learning_rate": 0}},
+            r"learning_rate must be a number > 0, got 0",
+        ),
+        (
+            {"gradient_boosting": {**BOOSTING, "l2_regularization": float("nan")}},
+            r"l2_regularization must be a number >= 0",
+        ),
+        (
+            {"gradient_boosting": {**BOOSTING, "max_depth": 2.5}},
+            r"max_depth must be an integer >= 1",
+        ),
+    ],
+)
+def test_bad_prediction_vars_are_refused_like_training_vars(changes, message) -> None:
+    with pytest.raises(prediction.PredictionError, match=message):
+        settings(**changes)
+
+
+def test_the_retrain_var_accepts_only_true_or_false() -> None:
+    assert prediction.PredictionSettings.retrain_requested("TRUE") is True
+    assert prediction.PredictionSettings.retrain_requested(False) is False
+    with pytest.raises(prediction.PredictionError, match="prediction_retrain must be true or"):
+        prediction.PredictionSettings.retrain_requested("yes")
+
+
 def test_a_challenger_takes_over_only_by_the_margin() -> None:
     rows = month_rows(months=10)
     first = prediction.registry_rows(rows, settings(), None, "2026-01-01T00:00:00", "2025-10-31")

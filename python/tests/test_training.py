@@ -115,6 +115,8 @@ def test_centroids_refuse_a_k_selection_of_other_data(planted) -> None:
         ({"algorithm": "kmeanz"}, "segmentation_algorithm is 'kmeanz'; accepted"),
         ({"dbscan_eps": 0}, "dbscan_eps must be a number > 0"),
         ({"dbscan_eps": "1"}, "dbscan_eps must be a number > 0"),
+        ({"dbscan_eps": float("inf")}, "dbscan_eps must be a number > 0"),
+        ({"dbscan_eps": True}, "dbscan_eps must be a number > 0"),
         ({"dbscan_min_samples": 0}, "dbscan_min_samples must be an integer >= 1"),
         ({"features": []}, "segmentation_features must be a non-empty list"),
         ({"features": "a_z"}, "segmentation_features must be a non-empty list"),
@@ -123,6 +125,7 @@ def test_centroids_refuse_a_k_selection_of_other_data(planted) -> None:
         ({"k_range": [5, 3]}, "segmentation_k_range must be"),
         ({"fixed_k": 1}, "segmentation_k must be null or an integer >= 2"),
         ({"seed": "42"}, "random_seed must be an integer"),
+        ({"seed": -1}, "random_seed must be an integer >= 0"),
         ({"silhouette_sample_size": 1}, "silhouette_sample_size must be an integer >= 2"),
     ],
 )
