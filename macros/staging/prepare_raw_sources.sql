@@ -19,6 +19,7 @@
             ~ var('raw_csv_encoding') ~ "')" if var('raw_format') == 'csv'
             else "read_parquet('{}', union_by_name = true)" %}
         {% set problems = [] %}
+        {% set made = [] %}
         {% for node in graph.sources.values() | selectattr('source_name', 'equalto', 'raw') | sort(attribute='name') %}
             {% set relation = source('raw', node.name) %}
             {% set pattern = var('raw_dir') ~ '/' ~ node.name ~ '*.' ~ var('raw_format') %}
@@ -36,13 +37,17 @@
             {% else %}
                 {% do run_query('create schema if not exists ' ~ relation.without_identifier()) %}
                 {% do run_query('create or replace view ' ~ relation ~ ' as select * from ' ~ reader.format(pattern)) %}
+                {% do made.append(node.name) %}
                 {% set actual = relation_column_types(relation) %}
                 {% do problems.extend(raw_column_problems(node, actual, pattern)) %}
                 {% do problems.extend(unparsable_text_columns(node, actual, relation)) %}
             {% endif %}
         {% endfor %}
-        {# the views must be visible to the model threads' own connections #}
-        {% do run_query('commit') %}
+        {# the views must be visible to the model threads' own connections; with no
+           view made (no file found at all) there is no transaction to commit #}
+        {% if made | length > 0 %}
+            {% do run_query('commit') %}
+        {% endif %}
         {% do raise_raw_problems(problems) %}
     {% endif %}
 {% endmacro %}

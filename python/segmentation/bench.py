@@ -515,6 +515,8 @@ def main(argv: list[str] | None = None) -> int:
         help="skip the daily run (and the copy of the raw files it needs; for very large N)",
     )
     args = parser.parse_args(argv)
+    # dbt runs in the project folder: a relative --out would name another folder there
+    args.out = args.out.resolve()
     result = bench(args.customers, args.out, args.seed, daily=not args.no_daily)
     (args.out / "results.json").write_text(json.dumps(asdict(result), indent=2, default=str))
     text = markdown(result)

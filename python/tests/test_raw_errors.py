@@ -34,6 +34,17 @@ def test_missing_raw_file(raw_copy: Path, tmp_path: Path) -> None:
     build_fails_with(raw_copy, tmp_path / "build", "raw table 'events'", "no file matches")
 
 
+def test_a_raw_dir_without_any_file(tmp_path: Path) -> None:
+    """A mistyped raw_dir: every table is named, not DuckDB's "cannot commit" (which
+    the hook raised when it had made no view at all)."""
+    empty = tmp_path / "no_such_folder"
+    build_fails_with(
+        empty,
+        tmp_path / "build",
+        *(f"raw table '{table}': no file matches" for table in ("customers", "orders")),
+    )
+
+
 def test_missing_required_column(raw_copy: Path, tmp_path: Path) -> None:
     orders = raw_copy / "orders.parquet"
     duckdb.sql(f"copy (select * exclude (currency) from '{orders}') to '{tmp_path}/o.parquet'")
