@@ -15,7 +15,8 @@ on the same files, and write what it measured.
    intermediate, segmentation, monitoring, marts, tests; with 2 threads the sums exceed
    the wall time);
 3. the daily run: the last day's files join the first delivery and ``dbt build`` runs
-   again on the same warehouse with ``segmentation_retrain: false`` (incremental models
+   again on the same warehouse with ``segmentation_retrain: false`` and
+   ``prediction_retrain: false`` (incremental models
    redo what the new loads touch; customers are scored with the model the full build
    trained, as a daily job between retrains does); its time over the full build's is
    the incremental ratio;
@@ -293,7 +294,12 @@ def _daily_run(
     for path in sorted((deliveries / "day").glob("*.parquet")):
         (served / path.name).symlink_to(path.resolve())
     run = run_measured(
-        _dbt(["build"], out, "daily", {**vars_, "segmentation_retrain": False}),
+        _dbt(
+            ["build"],
+            out,
+            "daily",
+            {**vars_, "segmentation_retrain": False, "prediction_retrain": False},
+        ),
         env,
         out / "daily.log",
     )
