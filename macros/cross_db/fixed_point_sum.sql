@@ -6,5 +6,15 @@
     count(...) for an average.
 -#}
 {% macro fixed_point_sum(expression) -%}
-    (sum(cast(round(({{ expression }}) * 1e12) as bigint)) / 1e12)
+    {{ fixed_point_value('sum(' ~ fixed_point_units(expression) ~ ')') }}
+{%- endmacro %}
+
+{#- A double as an integer of 1e-12 units (fixed_point_sum sums these). -#}
+{% macro fixed_point_units(expression) -%}
+    cast(round(({{ expression }}) * 1e12) as bigint)
+{%- endmacro %}
+
+{#- An integer of 1e-12 units back as a double. -#}
+{% macro fixed_point_value(units) -%}
+    (({{ units }}) / 1e12)
 {%- endmacro %}

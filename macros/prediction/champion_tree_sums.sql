@@ -1,7 +1,7 @@
 {#
     The champions' stored trees as SQL: for each target, one expression that a row of
-    customer features evaluates to the model's raw score in integers of 1e-12 (the sum
-    over the trees of the leaf each reaches). A tree becomes nested case expressions:
+    customer features evaluates to the model's raw score in integers of 1e-12 (macro
+    fixed_point_units; the sum over the trees of the leaf each reaches). A tree becomes nested case expressions:
     at a split, left when the feature is at most the threshold, or, when it is null,
     when missing_go_left. Queried when the model runs, so it scores with the trees the
     build just stored (or the Parquet export in model_export_dir). Returns
@@ -20,7 +20,7 @@
         'select trees.target, trees.tree_index, trees.node_id, trees.depth, trees.is_leaf,'
         ~ ' trees.feature_name, trees.missing_go_left, trees.left_child, trees.right_child,'
         ~ ' cast(trees.threshold as ' ~ dbt.type_string() ~ ') as threshold,'
-        ~ ' cast(cast(round(trees.leaf_value * 1e12) as bigint) as ' ~ dbt.type_string()
+        ~ ' cast(' ~ fixed_point_units('trees.leaf_value') ~ ' as ' ~ dbt.type_string()
         ~ ') as leaf_units'
         ~ ' from ' ~ trees ~ ' as trees inner join ' ~ champions ~ ' as champions'
         ~ ' on trees.model_version = champions.model_version and trees.target = champions.target'

@@ -53,7 +53,7 @@ raw_scores as (
             champions.model_version,
             champions.threshold,
             {%- if tree_sum %}
-                ({{ tree_sum.expression }}) / 1e12 as raw_score
+                {{ fixed_point_value(tree_sum.expression) }} as raw_score
             {%- else %}
                 cast(null as double) as raw_score
             {%- endif %}

@@ -2,7 +2,7 @@
 
 dbt has several seconds of fixed start-up per command, so the end-to-end tests
 share one session-scoped build, made once for all pytest-xdist workers (`make test`
-runs two): the first worker to need it builds it while the others wait. Tests read it
+runs three): the first worker to need it builds it while the others wait. Tests read it
 only (read-only connections, copies of the warehouse); tests that need a failing or
 another build make their own.
 """
@@ -16,8 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from dbt_runner import END_DATE, SEED, SMALL_CUSTOMERS, DbtRun, finished_run, run_dbt
-from segmentation.generate import generate
+from dbt_runner import DbtRun, finished_run, generate_small, run_dbt
 
 
 def shared_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -47,14 +46,7 @@ def small_raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = shared_folder(tmp_path_factory) / "small"
     with made_once(root) as missing:
         if missing:
-            generate(
-                customers=SMALL_CUSTOMERS,
-                seed=SEED,
-                out=root / "raw",
-                truth_out=root / "truth",
-                end_date=END_DATE,
-                fmt="parquet",
-            )
+            generate_small(root, "parquet")
     return root / "raw"
 
 

@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+from segmentation.generate import generate
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DBT = Path(sys.executable).parent / "dbt"
@@ -56,20 +57,38 @@ class StartedDbt:
     process: subprocess.Popen
     workdir: Path
     key: str
-    output: Path
 
     def finish(self) -> DbtRun:
         self.process.wait()
-        target = self.workdir / "target"
-        parsed = target / "partial_parse.msgpack"
-        if self.key not in _parsed and parsed.exists():
-            _parsed[self.key] = parsed.read_bytes()
-        return DbtRun(
-            self.process.returncode,
-            self.output.read_text(errors="replace"),
-            self.workdir / "warehouse.duckdb",
-            target,
-        )
+        return _ended_run(self.workdir, self.key, self.process.returncode)
+
+
+def _ended_run(workdir: Path, key: str, returncode: int) -> DbtRun:
+    """The run that ended in ``workdir``; its partial-parse file is kept under ``key``
+    for the next run with the same vars."""
+    target = workdir / "target"
+    parsed = target / "partial_parse.msgpack"
+    if key not in _parsed and parsed.exists():
+        _parsed[key] = parsed.read_bytes()
+    return DbtRun(
+        returncode,
+        (workdir / "dbt_output.txt").read_text(errors="replace"),
+        workdir / "warehouse.duckdb",
+        target,
+    )
+
+
+def _run_vars(vars_: dict | None) -> dict:
+    """The vars as a run passes them: each folder var names its link in the work folder."""
+    return {
+        name: name if name in FOLDER_VARS and value is not None else value
+        for name, value in (vars_ or {}).items()
+    }
+
+
+def _parse_key(program: tuple[str, ...], run_vars: dict) -> str:
+    # (atomic_build runs dbt on another warehouse path: a profile of its own)
+    return json.dumps([program[-1], run_vars], sort_keys=True)
 
 
 # segmentation.atomic_build runs dbt on a copy of the warehouse and publishes it
@@ -93,14 +112,13 @@ def start_dbt(
         # relative to the work folder, the current folder of the run
         "SEGMENTATION_DUCKDB_PATH": "warehouse.duckdb",
     }
-    vars_ = dict(vars_ or {})
     for name in FOLDER_VARS:
-        if vars_.get(name) is not None:
+        if (vars_ or {}).get(name) is not None:
             link = workdir / name
             if link.is_symlink():
                 link.unlink()
             link.symlink_to(Path(vars_[name]).resolve(), target_is_directory=True)
-            vars_[name] = name
+    vars_ = _run_vars(vars_)
     command = [
         *program,
         *args,
@@ -113,8 +131,7 @@ def start_dbt(
     ]
     if vars_:
         command += ["--vars", json.dumps(vars_, sort_keys=True)]
-    # (atomic_build runs dbt on another warehouse path: a profile of its own)
-    key = json.dumps([program[-1], vars_], sort_keys=True)
+    key = _parse_key(program, vars_)
     if key in _parsed:
         target.mkdir(exist_ok=True)
         (target / "partial_parse.msgpack").write_bytes(_parsed[key])
@@ -130,7 +147,7 @@ def start_dbt(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    return StartedDbt(process, workdir, key, output)
+    return StartedDbt(process, workdir, key)
 
 
 def run_dbt(
@@ -144,19 +161,21 @@ def run_dbt(
 
 
 def finished_run(workdir: Path, vars_: dict | None = None) -> DbtRun:
-    """A successful run that another process made in ``workdir`` (with ``vars_``): its
-    warehouse and target, and its partial-parse file handed on to this process's runs."""
-    folder_vars = {
-        **(vars_ or {}),
-        **{name: name for name in FOLDER_VARS if (vars_ or {}).get(name)},
-    }
-    parsed = workdir / "target" / "partial_parse.msgpack"
-    key = json.dumps([str(DBT), folder_vars], sort_keys=True)
-    if key not in _parsed and parsed.exists():
-        _parsed[key] = parsed.read_bytes()
-    output = workdir / "dbt_output.txt"
-    return DbtRun(
-        0, output.read_text(errors="replace"), workdir / "warehouse.duckdb", workdir / "target"
+    """A successful ``dbt`` run that another process made in ``workdir`` (with ``vars_``):
+    its warehouse and target, and its partial-parse file handed on to this process's runs."""
+    return _ended_run(workdir, _parse_key((str(DBT),), _run_vars(vars_)), 0)
+
+
+def generate_small(root: Path, fmt: str) -> None:
+    """The small test data set (SMALL_CUSTOMERS, SEED, END_DATE) in ``fmt`` under
+    ``root``: raw files in ``raw``, their truth in ``truth``."""
+    generate(
+        customers=SMALL_CUSTOMERS,
+        seed=SEED,
+        out=root / "raw",
+        truth_out=root / "truth",
+        end_date=END_DATE,
+        fmt=fmt,
     )
 
 

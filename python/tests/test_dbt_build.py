@@ -9,9 +9,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from dbt_runner import END_DATE, SEED, SMALL_CUSTOMERS, run_dbt
+from dbt_runner import SMALL_CUSTOMERS, generate_small, run_dbt
 from segmentation import contract
-from segmentation.generate import generate
 
 # dedup key of each raw table, as the staging layer documents it
 RAW_KEYS = {
@@ -162,14 +161,7 @@ def test_only_consented_and_not_forgotten_customers_pass_staging(small_raw, con)
 
 
 def test_csv_raw_files_build_the_same_staging(small_build, tmp_path) -> None:
-    generate(
-        customers=SMALL_CUSTOMERS,
-        seed=SEED,
-        out=tmp_path / "raw",
-        truth_out=tmp_path / "truth",
-        end_date=END_DATE,
-        fmt="csv",
-    )
+    generate_small(tmp_path, "csv")
     run = run_dbt(
         ["build", "--select", "staging currency_rates", "--indirect-selection", "cautious"],
         tmp_path / "build",
