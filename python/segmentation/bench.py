@@ -22,7 +22,7 @@ on the same files, and write what it measured.
    the incremental ratio;
 4. the core path again with dbt: ``dbt run --select +customer_segment_assignments
    --full-refresh`` with k fixed to the k the build chose, so dbt fits one K-Means as the
-   floor does;
+   floor does (steps 4 and 5 are left out with ``--no-core``);
 5. the floor (``segmentation.floor``): the same core path by hand, on all the files;
 6. rows per table of the warehouse after the full build.
 
@@ -312,7 +312,9 @@ def _daily_run(
     return run.returncode == 0
 
 
-def bench(customers: int, out: Path, seed: int, daily: bool = True) -> BenchResult:
+def bench(
+    customers: int, out: Path, seed: int, daily: bool = True, core: bool = True
+) -> BenchResult:
     out.mkdir(parents=True, exist_ok=True)
     raw = out / "raw"
     generate_seconds = None
@@ -374,6 +376,8 @@ def bench(customers: int, out: Path, seed: int, daily: bool = True) -> BenchResu
     if build.returncode != 0:
         return result
     if daily and not _daily_run(result, out, served, deliveries, env, vars_, cutoff):
+        return result
+    if not core:
         return result
     with duckdb.connect(str(warehouse), read_only=True) as con:
         chosen_k = con.execute(
@@ -450,12 +454,20 @@ def markdown(result: BenchResult) -> str:
             f"The dbt core path failed (exit {result.core_path.returncode}), "
             f"see {result.core_path.log}.",
         ]
-    else:
+    elif result.build.returncode != 0:
         lines += [
             "",
             f"The build failed in: {', '.join(result.failed_nodes) or 'see the log'} "
             f"({result.build.log}); the core path and the floor were not run.",
         ]
+    elif result.daily is not None and result.daily.returncode != 0:
+        lines += [
+            "",
+            f"The daily build failed ({result.daily.log}); the core path and the floor "
+            "were not run.",
+        ]
+    else:
+        lines += ["", "The core path and the floor were not run (--no-core)."]
     lines += [
         "",
         "Time per layer of the full build (sum of node times; 2 threads run in parallel):",
@@ -516,6 +528,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="folder for data and results")
     parser.add_argument("--seed", type=int, default=7, help="seed of the generated data")
     parser.add_argument(
+        "--no-core",
+        action="store_true",
+        help="stop after the full build (and the daily run): no core path, no floor",
+    )
+    parser.add_argument(
         "--no-daily",
         action="store_true",
         help="skip the daily run (and the copy of the raw files it needs; for very large N)",
@@ -523,13 +540,23 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # dbt runs in the project folder: a relative --out would name another folder there
     args.out = args.out.resolve()
-    result = bench(args.customers, args.out, args.seed, daily=not args.no_daily)
+    result = bench(
+        args.customers, args.out, args.seed, daily=not args.no_daily, core=not args.no_core
+    )
     (args.out / "results.json").write_text(json.dumps(asdict(result), indent=2, default=str))
     text = markdown(result)
     (args.out / "results.md").write_text(text)
     print(text)
-    # the figures are written either way; a failed build or core path fails the command
-    return 0 if result.core_path is not None and result.core_path.returncode == 0 else 1
+    # the figures are written either way; a failed step fails the command
+    return exit_code(result, core=not args.no_core)
+
+
+def exit_code(result: BenchResult, core: bool) -> int:
+    """0 when every step that was asked for ran and passed."""
+    runs = [result.build, result.daily, result.core_path]
+    if any(run is not None and run.returncode != 0 for run in runs):
+        return 1
+    return 1 if core and result.core_path is None else 0
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from segmentation.bench import (
     BenchResult,
     CommandRun,
     NodeTime,
+    exit_code,
     last_load_day,
     markdown,
     node_times,
@@ -68,25 +69,54 @@ def test_floor_scores_about_the_eligible_customers(small_build, small_raw) -> No
     assert floor.k == 4 and floor.total_seconds > 0
 
 
-def test_a_failed_build_is_reported_with_the_failing_model() -> None:
-    failed = BenchResult(
+def _bench_result(**changes) -> BenchResult:
+    fields = dict(
         customers=1_000,
         raw_rows={"orders": 20_000},
         generate_seconds=None,
-        build=CommandRun(1, 12.5, 2_000_000_000, "build.log"),
+        build=CommandRun(0, 12.5, 2_000_000_000, "build.log"),
         build_layers={"monitoring": 10.0},
-        slowest_models=[("int_customer_segments_by_month", 9.0)],
-        largest_models=[("int_customer_segments_by_month", 2_000_000_000)],
-        failed_nodes=["int_customer_segments_by_month"],
+        slowest_models=[],
+        largest_models=[],
+        failed_nodes=[],
         core_path=None,
         chosen_k=None,
         floor=None,
         core_to_floor_ratio=None,
     )
+    return BenchResult(**{**fields, **changes})
+
+
+def test_a_failed_build_is_reported_with_the_failing_model() -> None:
+    failed = _bench_result(
+        build=CommandRun(1, 12.5, 2_000_000_000, "build.log"),
+        slowest_models=[("int_customer_segments_by_month", 9.0)],
+        largest_models=[("int_customer_segments_by_month", 2_000_000_000)],
+        failed_nodes=["int_customer_segments_by_month"],
+    )
     text = markdown(failed)
     assert "FAILED (exit 1)" in text
     assert "The build failed in: int_customer_segments_by_month" in text
     assert "| int_customer_segments_by_month | 2.00 GB |" in text
+
+
+def test_why_the_core_path_did_not_run_is_told_and_sets_the_exit_code() -> None:
+    skipped = _bench_result()
+    assert "not run (--no-core)" in markdown(skipped)
+    assert "build failed" not in markdown(skipped)
+    assert exit_code(skipped, core=False) == 0
+    # asked for but missing: a failure even though every run that happened passed
+    assert exit_code(skipped, core=True) == 1
+
+    daily_failed = _bench_result(daily=CommandRun(2, 3.0, 1, "daily.log"), daily_ratio=0.24)
+    text = markdown(daily_failed)
+    assert "The daily build failed (daily.log)" in text
+    assert "--no-core" not in text
+    assert exit_code(daily_failed, core=False) == 1
+
+    core_failed = _bench_result(core_path=CommandRun(1, 3.0, 1, "core.log"))
+    assert "The dbt core path failed (exit 1)" in markdown(core_failed)
+    assert exit_code(core_failed, core=True) == 1
 
 
 def test_the_deliveries_hold_every_raw_row_once_split_at_the_last_load_day(
