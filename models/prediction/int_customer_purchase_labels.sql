@@ -6,6 +6,10 @@
 -- Set-based: the month ends and the days with a completed order of a customer in one
 -- ordered list; the next order of a month end is the first order day after it (an
 -- order on the month end itself is part of that month's features, not of the future).
+-- Recomputed whenever prediction_retrain is true (the default); kept as the last
+-- retrain left it while it is false, as nothing reads it then (the registry keeps
+-- its models), so daily runs between retrains skip it.
+{{ config(full_refresh=(true if boolean_var('prediction_retrain') else none)) }}
 with
 
 as_of as (
@@ -100,4 +104,4 @@ final as (
 
 )
 
-select * from final
+{{ select_unless_kept_between_retrains('final') }}

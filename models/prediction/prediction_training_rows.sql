@@ -5,6 +5,9 @@
 -- same on every engine and run for the same var random_seed (ordered by the MD5 of the
 -- customer id salted with the seed), so the fit stays small however many customers
 -- there are, and every month end keeps its share for the time-based holdout.
+-- Recomputed whenever prediction_retrain is true, kept as the last retrain left it
+-- while it is false (as int_customer_purchase_labels).
+{{ config(full_refresh=(true if boolean_var('prediction_retrain') else none)) }}
 with
 
 labels as (
@@ -60,4 +63,4 @@ final as (
 
 )
 
-select * from final
+{{ select_unless_kept_between_retrains('final') }}

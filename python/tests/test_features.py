@@ -368,14 +368,18 @@ INCREMENTAL_MODELS = (
     "customer_features_monthly",
     "int_customer_segments_by_month",
 )
+# incremental models that a build with prediction_retrain false leaves as they are
+KEPT_BETWEEN_RETRAINS = ("int_customer_purchase_labels", "prediction_training_rows")
 
 
 def test_incremental_builds_equal_a_full_refresh(small_raw, tmp_path) -> None:
     """Builds of three deliveries in turn (up to mid-August; up to the day before the
     last load day, which adds month ends; the last load day, which does not) leave every
     table, marts included, exactly as a full refresh of all rows with the same fitted
-    model does, after each delivery. The deliveries bring late-arriving orders (placed
-    before the previous delivery's loads) and orders delivered again."""
+    model does, after each delivery, except the prediction models' training inputs,
+    which builds with prediction_retrain false keep as the first build left them. The
+    deliveries bring late-arriving orders (placed before the previous delivery's loads)
+    and orders delivered again."""
     raw, rest, later = tmp_path / "raw", tmp_path / "rest", tmp_path / "later"
     split_deliveries(small_raw, raw, rest, "2026-08-15 00:00:00")
     split_deliveries(rest, tmp_path / "second", later, last_load_day(rest))
@@ -409,7 +413,9 @@ def test_incremental_builds_equal_a_full_refresh(small_raw, tmp_path) -> None:
 
     moved, kept = [], []
     for step, delivery in enumerate(deliveries):
-        before = {name: table(first, name) for name in INCREMENTAL_MODELS}
+        before = {
+            name: table(first, name) for name in (*INCREMENTAL_MODELS, *KEPT_BETWEEN_RETRAINS)
+        }
         months_before = history_months(first)
         # mark the score of a customer the delivery does not name: a run that rescores
         # only changed rows keeps the mark, one that rescores everything drops it
@@ -472,12 +478,21 @@ def test_incremental_builds_equal_a_full_refresh(small_raw, tmp_path) -> None:
             for result in json.loads((full.target / "run_results.json").read_text())["results"]
             if result["unique_id"].startswith("model.")
         }
-        assert {*INCREMENTAL_MODELS, "customer_profiles", "segment_summary"} <= rebuilt
-        for name in sorted(rebuilt):
+        marts = {"customer_profiles", "segment_summary"}
+        assert {*INCREMENTAL_MODELS, *KEPT_BETWEEN_RETRAINS, *marts} <= rebuilt
+        for name in sorted(rebuilt - set(KEPT_BETWEEN_RETRAINS)):
             pd.testing.assert_frame_equal(
                 table(second, name), table(full, name), check_exact=True, obj=f"{step}: {name}"
             )
         target = incremental / "target"
+        for name in KEPT_BETWEEN_RETRAINS:
+            kept_rows = table(second, name)
+            pd.testing.assert_frame_equal(kept_rows, before[name], check_exact=True, obj=name)
+            executed = next((target / "run").rglob(f"{name}.sql")).read_text()
+            assert executed.lstrip().startswith("insert into"), (step, name)
+            # while a full refresh recomputes them: the second delivery adds month ends
+            if step == 0:
+                assert len(table(full, name)) > len(kept_rows), name
         for name in INCREMENTAL_MODELS:
             # the delivery changed stored rows (newer loads, forgotten or withdrawn
             # customers, moved month ends) and added new ones, so both paths of the

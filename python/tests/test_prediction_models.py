@@ -9,6 +9,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from dbt_runner import run_dbt
 from segmentation import prediction
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import roc_auc_score
@@ -181,6 +182,18 @@ def test_the_retrain_var_accepts_only_true_or_false() -> None:
     assert prediction.PredictionSettings.retrain_requested(False) is False
     with pytest.raises(prediction.PredictionError, match="prediction_retrain must be true or"):
         prediction.PredictionSettings.retrain_requested("yes")
+
+
+def test_dbt_reads_the_retrain_var_as_the_python_models_do(tmp_path) -> None:
+    """The SQL training inputs read prediction_retrain too (macro boolean_var): a value
+    that is not true or false stops dbt with the Python models' message, and the
+    command line's strings are accepted."""
+    refused = run_dbt(["parse"], tmp_path / "refused", {"prediction_retrain": "maybe"})
+    assert refused.returncode != 0
+    assert "var prediction_retrain must be true or false, got maybe" in refused.output
+    assert "Traceback" not in refused.output
+    accepted = run_dbt(["parse"], tmp_path / "accepted", {"prediction_retrain": " FALSE"})
+    assert accepted.returncode == 0, accepted.output[-2000:]
 
 
 def test_a_challenger_takes_over_only_by_the_margin() -> None:
