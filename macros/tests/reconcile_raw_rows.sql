@@ -1,8 +1,9 @@
 {#
     Returns one row when the raw rows of a source table do not add up to
     staged rows + rows removed as duplicates + quarantined rows.
-    Duplicates are counted from the raw table itself: rows with a usable key
-    minus distinct keys (every key keeps exactly one row, staged or quarantined).
+    Duplicates are counted from the raw table itself, in one pass over its keys:
+    rows with a usable key minus distinct keys (every key keeps exactly one row,
+    staged or quarantined).
     key_expressions: SQL expressions over the raw table giving the dedup key, the
     first of which must be non-null for a row to have a key at all.
 #}
@@ -26,30 +27,44 @@
 
     ),
 
-    keyed_rows as (
+    -- one pass over the raw keys: each key's rows, duplicates being all but one of
+    -- them (rows without a usable key are no duplicates)
+    key_groups as (
 
-        select * from raw_keys
-        where key_1 is not null
+        select
+            {% for index in range(1, key_expressions | length + 1) -%}
+                key_{{ index }},
+            {% endfor -%}
+            count(*) as key_rows
+        from raw_keys
+        group by
+            {% for index in range(1, key_expressions | length + 1) -%}
+                key_{{ index }}{{ ',' if not loop.last }}
+            {% endfor %}
 
     ),
 
-    distinct_keys as (
+    raw_counts as (
 
-        select distinct * from keyed_rows
+        select
+            coalesce(sum(key_rows), 0) as raw_row_count,
+            coalesce(sum(case when key_1 is not null then key_rows - 1 else 0 end), 0)
+                as duplicate_row_count
+        from key_groups
 
     ),
 
     counts as (
 
         select
-            (select count(*) from raw_rows) as raw_row_count,
+            raw_counts.raw_row_count,
             (select count(*) from {{ ref(staged_model) }}) as staged_row_count,
-            (select count(*) from keyed_rows)
-            - (select count(*) from distinct_keys) as duplicate_row_count,
+            raw_counts.duplicate_row_count,
             (
                 select count(*) from {{ ref('stg_raw__quarantined_rows') }}
                 where source_table = '{{ table_name }}'
             ) as quarantined_row_count
+        from raw_counts
 
     )
 

@@ -4,12 +4,13 @@ computations made here, independently, from the raw files."""
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
-from dbt_runner import SMALL_CUSTOMERS, generate_small, run_dbt
+from dbt_runner import SMALL_CUSTOMERS, copy_of_warehouse, generate_small, run_dbt
 from segmentation import contract
 
 # dedup key of each raw table, as the staging layer documents it
@@ -56,6 +57,33 @@ def test_every_raw_row_is_staged_deduplicated_or_quarantined(small_raw, con, tab
     )
     assert len(raw) == staged + duplicates + quarantined
     assert staged > 0
+
+
+def test_the_reconciliation_fails_when_a_row_is_lost_or_invented(
+    small_build, small_raw, tmp_path
+) -> None:
+    """The assert_raw_*_reconcile tests can fail: on a copy of the build, a staged order
+    taken out of the staging table, and a quarantined event recorded twice, each break
+    their table's count; the customers' untouched count still adds up."""
+    workdir = copy_of_warehouse(small_build, tmp_path, "reconcile")
+    with duckdb.connect(str(workdir / "warehouse.duckdb")) as connection:
+        connection.execute(
+            "delete from base_raw__orders where order_id = "
+            "(select min(order_id) from base_raw__orders where row_status = 'staged')"
+        )
+        connection.execute(
+            "insert into stg_raw__quarantined_rows select * from stg_raw__quarantined_rows "
+            "where source_table = 'events' order by quarantined_row_id limit 1"
+        )
+    tests = [f"assert_raw_{table}_reconcile" for table in ("orders", "events", "customers")]
+    run = run_dbt(["test", "--select", *tests], workdir, {"raw_dir": str(small_raw)})
+    assert run.returncode != 0
+    statuses = {
+        result["unique_id"].split(".")[2]: result["status"]
+        for result in json.loads((run.target / "run_results.json").read_text())["results"]
+        if result["unique_id"].startswith("test.")
+    }
+    assert statuses == dict(zip(tests, ["fail", "fail", "pass"], strict=True))
 
 
 def test_planted_dirt_is_quarantined_with_its_reason(con) -> None:
