@@ -8,6 +8,10 @@
     first of which must be non-null for a row to have a key at all.
 #}
 {% macro reconcile_raw_rows(table_name, staged_model, key_expressions) %}
+    {%- set key_columns = [] %}
+    {%- for expression in key_expressions %}
+        {%- do key_columns.append('key_' ~ loop.index) %}
+    {%- endfor %}
 
     with
 
@@ -32,15 +36,10 @@
     key_groups as (
 
         select
-            {% for index in range(1, key_expressions | length + 1) -%}
-                key_{{ index }},
-            {% endfor -%}
+            {{ key_columns | join(', ') }},
             count(*) as key_rows
         from raw_keys
-        group by
-            {% for index in range(1, key_expressions | length + 1) -%}
-                key_{{ index }}{{ ',' if not loop.last }}
-            {% endfor %}
+        group by {{ key_columns | join(', ') }}
 
     ),
 
