@@ -249,6 +249,8 @@ class BenchResult:
     daily_slowest: list[tuple[str, float]] = field(default_factory=list)
     daily_layers: dict[str, float] = field(default_factory=dict)
     daily_ratio: float | None = None
+    # the var customer_buckets of every dbt run (1: one query per model)
+    customer_buckets: int = 1
 
 
 def _dbt(args: list[str], out: Path, name: str, vars_: dict) -> list[str]:
@@ -313,7 +315,12 @@ def _daily_run(
 
 
 def bench(
-    customers: int, out: Path, seed: int, daily: bool = True, core: bool = True
+    customers: int,
+    out: Path,
+    seed: int,
+    daily: bool = True,
+    core: bool = True,
+    customer_buckets: int = 1,
 ) -> BenchResult:
     out.mkdir(parents=True, exist_ok=True)
     raw = out / "raw"
@@ -347,7 +354,7 @@ def bench(
         "DBT_PROFILES_DIR": str(PROJECT_DIR),
         "SEGMENTATION_DUCKDB_PATH": str(warehouse),
     }
-    vars_ = {"raw_dir": str(served)}
+    vars_ = {"raw_dir": str(served), "customer_buckets": customer_buckets}
     build = run_measured(_dbt(["build"], out, "build", vars_), env, out / "build.log")
     times = node_times(out / "target-build")
     failed = [n.name for n in times if n.status in ("error", "fail")]
@@ -372,6 +379,7 @@ def bench(
         floor=None,
         core_to_floor_ratio=None,
         rows=rows,
+        customer_buckets=customer_buckets,
     )
     if build.returncode != 0:
         return result
@@ -415,6 +423,8 @@ def markdown(result: BenchResult) -> str:
         f"# Benchmark: {result.customers:,} customers",
         "",
         "raw rows: " + ", ".join(f"{t} {n:,}" for t, n in result.raw_rows.items()),
+        "",
+        f"customer_buckets: {result.customer_buckets}",
         "",
         "| step | wall time | peak memory (process tree) |",
         "|---|---|---|",
@@ -537,11 +547,23 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="skip the daily run (and the copy of the raw files it needs; for very large N)",
     )
+    parser.add_argument(
+        "--customer-buckets",
+        type=int,
+        default=1,
+        help="var customer_buckets of every run: build the per-customer aggregations in "
+        "this many parts (for very large N)",
+    )
     args = parser.parse_args(argv)
     # dbt runs in the project folder: a relative --out would name another folder there
     args.out = args.out.resolve()
     result = bench(
-        args.customers, args.out, args.seed, daily=not args.no_daily, core=not args.no_core
+        args.customers,
+        args.out,
+        args.seed,
+        daily=not args.no_daily,
+        core=not args.no_core,
+        customer_buckets=args.customer_buckets,
     )
     (args.out / "results.json").write_text(json.dumps(asdict(result), indent=2, default=str))
     text = markdown(result)

@@ -93,8 +93,10 @@ def test_a_failed_build_is_reported_with_the_failing_model() -> None:
         slowest_models=[("int_customer_segments_by_month", 9.0)],
         largest_models=[("int_customer_segments_by_month", 2_000_000_000)],
         failed_nodes=["int_customer_segments_by_month"],
+        customer_buckets=16,
     )
     text = markdown(failed)
+    assert "customer_buckets: 16" in text
     assert "FAILED (exit 1)" in text
     assert "The build failed in: int_customer_segments_by_month" in text
     assert "| int_customer_segments_by_month | 2.00 GB |" in text

@@ -517,6 +517,65 @@ def test_incremental_builds_equal_a_full_refresh(small_raw, tmp_path) -> None:
     assert kept == [0, 1]
 
 
+BUCKETED_MODELS = ("int_customer_activity_aggregated_to_days", "customer_features_monthly")
+
+
+def test_a_build_in_customer_buckets_equals_one_query(small_build, small_raw, tmp_path) -> None:
+    """With customer_buckets 3 the two models that aggregate every order and event per
+    customer are built in three queries each (post-hook insert_other_customer_buckets).
+    On a copy of the build, a full refresh in three parts leaves the rows of the one
+    query; then, with the rows of every fifth customer deleted from both tables, an
+    incremental run in three parts brings back all of them, whichever part they are in."""
+
+    def table(workdir, name: str) -> pd.DataFrame:
+        with duckdb.connect(str(workdir / "warehouse.duckdb"), read_only=True) as connection:
+            return frame(connection, f"select * from {name} order by all")
+
+    expected = {}
+    with small_build.connect() as connection:
+        for name in BUCKETED_MODELS:
+            expected[name] = frame(connection, f"select * from {name} order by all")
+    workdir = copy_of_warehouse(small_build, tmp_path, "bucketed")
+    # (the string form, as a command line passes it)
+    run_vars = {"raw_dir": str(small_raw), "customer_buckets": "3"}
+    refreshed = run_dbt(["run", "--full-refresh", "--select", *BUCKETED_MODELS], workdir, run_vars)
+    assert refreshed.returncode == 0, refreshed.output[-4000:]
+    for name in BUCKETED_MODELS:
+        pd.testing.assert_frame_equal(table(workdir, name), expected[name], check_exact=True)
+        executed = next((refreshed.target / "run").rglob(f"{name}.sql")).read_text()
+        assert "= 0 /* customer bucket */" in executed, name
+
+    with duckdb.connect(str(workdir / "warehouse.duckdb")) as connection:
+        deleted = connection.execute(
+            "select customer_id from (select distinct customer_id "
+            "from int_customer_activity_aggregated_to_days) "
+            "qualify row_number() over (order by customer_id) % 5 = 0"
+        ).df()["customer_id"]
+        parts = connection.execute(
+            "select count(distinct hash(customer_id) % 3) from unnest(?) as t(customer_id)",
+            [list(deleted)],
+        ).fetchone()[0]
+        assert parts == 3
+        for name in BUCKETED_MODELS:
+            connection.execute(
+                f"delete from {name} where customer_id in (select * from unnest(?))",
+                [list(deleted)],
+            )
+    added = run_dbt(["run", "--select", *BUCKETED_MODELS], workdir, run_vars)
+    assert added.returncode == 0, added.output[-4000:]
+    for name in BUCKETED_MODELS:
+        pd.testing.assert_frame_equal(table(workdir, name), expected[name], check_exact=True)
+        executed = next((added.target / "run").rglob(f"{name}.sql")).read_text()
+        assert executed.lstrip().startswith("insert into"), name
+
+
+def test_customer_buckets_must_be_a_whole_number(tmp_path) -> None:
+    refused = run_dbt(["parse"], tmp_path / "refused", {"customer_buckets": "0"})
+    assert refused.returncode != 0
+    assert "var customer_buckets must be a whole number of at least 1, got 0" in refused.output
+    assert "Traceback" not in refused.output
+
+
 def test_a_bounded_history_keeps_lifetime_totals(small_build, small_raw, tmp_path) -> None:
     """With feature_history_months the history holds fewer month ends, but lifetime
     features still count the orders and visits before them: the last month end equals

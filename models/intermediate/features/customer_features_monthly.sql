@@ -11,6 +11,8 @@
 -- load at or after the latest load counted here, whose latest load or signup date
 -- changed, no longer eligible; everyone when the month ends of the history moved)
 -- and a run adds every eligible customer missing from the table.
+-- With var customer_buckets above 1 it is built in that many parts of the customers,
+-- one query each (post-hook), so that its windows and joins stay within memory at scale.
 {%- set recent_measures = [
     ('sessions_started', 'sessions'),
     ('page_views', 'page_views'),
@@ -28,6 +30,7 @@
         incremental_strategy='append',
         on_schema_change='fail',
         pre_hook="{{ delete_changed_monthly_features() }}",
+        post_hook="{{ insert_other_customer_buckets() }}",
     )
 }}
 -- depends_on: {{ ref('base_raw__orders') }}, {{ ref('base_raw__events') }}
@@ -40,9 +43,10 @@ customers as (
         eligible.customer_id,
         cast(eligible.signup_at as date) as signup_date
     from {{ ref('int_customers_filtered_to_eligible') }} as eligible
+    where {{ in_customer_bucket('eligible.customer_id') }}
     {% if is_incremental() %}
         -- after the pre-hook: the customers missing from the table
-        where {{ missing_from_this('eligible', ['customer_id']) }}
+        and {{ missing_from_this('eligible', ['customer_id']) }}
     {% endif %}
 
 ),
@@ -51,8 +55,9 @@ activity_days as (
 
     select activity_days.*
     from {{ ref('int_customer_activity_aggregated_to_days') }} as activity_days
+    where {{ in_customer_bucket('activity_days.customer_id') }}
     {% if is_incremental() %}
-        where activity_days.customer_id in (select customers.customer_id from customers)
+        and activity_days.customer_id in (select customers.customer_id from customers)
     {% endif %}
 
 ),

@@ -4,12 +4,15 @@
 -- Incremental: the pre-hook deletes the customers whose days may change (named by a
 -- load at or after the latest load counted here, a day newly in or out of range, no
 -- longer eligible) and a run adds every eligible customer missing from the table.
+-- With var customer_buckets above 1 it is built in that many parts of the customers,
+-- one query each (post-hook), so that its aggregates stay within memory at scale.
 {{
     config(
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
         pre_hook="{{ delete_changed_activity_days() }}",
+        post_hook="{{ insert_other_customer_buckets() }}",
     )
 }}
 -- depends_on: {{ ref('base_raw__orders') }}, {{ ref('base_raw__events') }}
@@ -20,9 +23,10 @@ customers as (
 
     select eligible.customer_id
     from {{ ref('int_customers_filtered_to_eligible') }} as eligible
+    where {{ in_customer_bucket('eligible.customer_id') }}
     {% if is_incremental() %}
         -- after the pre-hook: the customers missing from the table
-        where {{ missing_from_this('eligible', ['customer_id']) }}
+        and {{ missing_from_this('eligible', ['customer_id']) }}
     {% endif %}
 
 ),
@@ -37,9 +41,10 @@ orders as (
 
     select orders.*
     from {{ ref('int_orders_converted_to_usd') }} as orders
+    where {{ in_customer_bucket('orders.customer_id') }}
     {% if is_incremental() %}
         -- (the order facts hold eligible customers only: a full build needs no filter)
-        where orders.customer_id in (select customers.customer_id from customers)
+        and orders.customer_id in (select customers.customer_id from customers)
     {% endif %}
 
 ),
@@ -56,7 +61,9 @@ events as (
     inner join customers
         on events.customer_id = customers.customer_id
     cross join as_of
-    where cast(events.occurred_at as date) <= as_of.as_of_date
+    where
+        {{ in_customer_bucket('events.customer_id') }}
+        and cast(events.occurred_at as date) <= as_of.as_of_date
 
 ),
 
