@@ -6,12 +6,15 @@
 -- Incremental: the pre-hook deletes the rows to rescore (all of them for another model
 -- version or a new month end; else the rows whose scored features changed, by a hash)
 -- and a run scores the rows missing from the table.
+-- With var customer_buckets above 1 it scores that many parts of the customers, one
+-- query each (post-hook), so that its aggregation stays within memory at scale.
 {{
     config(
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
         pre_hook="{{ delete_changed_segments_by_month() }}",
+        post_hook="{{ insert_other_customer_buckets() }}",
     )
 }}
 -- depends_on: {{ ref('segment_centroids') }}
@@ -19,13 +22,16 @@ with
 
 monthly as (
 
-    select * from {{ ref('customer_features_monthly') }}
+    select monthly.*
+    from {{ ref('customer_features_monthly') }} as monthly
+    where {{ in_customer_bucket('monthly.customer_id') }}
 
 ),
 
+-- (of every customer, whichever part of them this query scores)
 month_ends as (
 
-    select distinct month_end from monthly
+    select distinct month_end from {{ ref('customer_features_monthly') }}
 
 ),
 

@@ -517,14 +517,18 @@ def test_incremental_builds_equal_a_full_refresh(small_raw, tmp_path) -> None:
     assert kept == [0, 1]
 
 
-BUCKETED_MODELS = ("int_customer_activity_aggregated_to_days", "customer_features_monthly")
+BUCKETED_MODELS = (
+    "int_customer_activity_aggregated_to_days",
+    "customer_features_monthly",
+    "int_customer_segments_by_month",
+)
 
 
 def test_a_build_in_customer_buckets_equals_one_query(small_build, small_raw, tmp_path) -> None:
-    """With customer_buckets 3 the two models that aggregate every order and event per
-    customer are built in three queries each (post-hook insert_other_customer_buckets).
+    """With customer_buckets 3 the models that aggregate every order, event and month
+    per customer are built in three queries each (post-hook insert_other_customer_buckets).
     On a copy of the build, a full refresh in three parts leaves the rows of the one
-    query; then, with the rows of every fifth customer deleted from both tables, an
+    query; then, with the rows of every fifth customer deleted from the tables, an
     incremental run in three parts brings back all of them, whichever part they are in."""
 
     def table(workdir, name: str) -> pd.DataFrame:
