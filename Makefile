@@ -111,7 +111,7 @@ SPARK_ABS = $(CURDIR)/$(SPARK_DIR)
 #     data tests run in make test);
 #  2. its fitted segmentation is exported to Parquet;
 #  3. Spark builds every SQL model, scoring customers with the exported centres (the
-#     per-customer aggregations in 3 parts, customer_buckets, as a large build would);
+#     per-customer aggregations in 2 parts, customer_buckets, as a large build would);
 #  4. pytest compares every table Spark wrote with DuckDB's.
 test-spark: setup java
 	rm -rf $(SPARK_DIR) && mkdir -p $(SPARK_DIR)
@@ -124,7 +124,7 @@ test-spark: setup java
 	cd $(SPARK_DIR) && $(CURDIR)/$(DBT) build --target spark \
 	  --project-dir $(CURDIR) --profiles-dir $(CURDIR) --target-path $(SPARK_ABS)/target \
 	  --log-path $(SPARK_ABS)/logs --exclude tag:python \
-	  --vars '{raw_dir: "$(SPARK_ABS)/raw", model_export_dir: "$(SPARK_ABS)/export", customer_buckets: 3}'
+	  --vars '{raw_dir: "$(SPARK_ABS)/raw", model_export_dir: "$(SPARK_ABS)/export", customer_buckets: 2}'
 	SPARK_BUILD_DIR=$(SPARK_ABS) $(BIN)/pytest -q python/tests_spark
 
 # Chromium for the report render tests: taken from the machine, or installed from
