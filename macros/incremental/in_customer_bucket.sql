@@ -13,6 +13,6 @@
     {%- if buckets == 1 or model.resource_type == 'unit_test' -%}
         true
     {%- else -%}
-        {{ partition_bucket(column, buckets) }} = 0 /* customer bucket */
+        {{ partition_bucket(column, buckets) }}{{ customer_bucket_marker(0) }}
     {%- endif -%}
 {% endmacro %}

@@ -9,7 +9,7 @@
 {% macro insert_other_customer_buckets() %}
     {%- set buckets = customer_buckets() -%}
     {%- if execute and buckets > 1 -%}
-        {%- set marker = ' = 0 /* customer bucket */' -%}
+        {%- set marker = customer_bucket_marker(0) -%}
         {%- set query = model.compiled_code -%}
         {%- if marker not in query -%}
             {{ exceptions.raise_compiler_error(
@@ -20,7 +20,7 @@
         {%- for bucket in range(1, buckets) -%}
             {%- call statement('customer_bucket_' ~ bucket) -%}
                 insert into {{ this }}
-                {{ query | replace(marker, ' = ' ~ bucket ~ ' /* customer bucket */') }}
+                {{ query | replace(marker, customer_bucket_marker(bucket)) }}
             {%- endcall -%}
         {%- endfor -%}
     {%- endif -%}
