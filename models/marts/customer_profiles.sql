@@ -3,23 +3,33 @@
 -- RFM segment and the activation tags, each prefixed: "segment:", "rfm:", "tag:"),
 -- the key scores, the next best action and last_updated (the as-of date the profile
 -- was computed for, so a rebuild on the same data changes nothing).
+-- With var customer_buckets above 1 it lists that many parts of the customers, one
+-- query each (post-hook): at 10M customers the list aggregate of all of them at once ran
+-- out of memory.
+{{ config(post_hook="{{ insert_other_customer_buckets() }}") }}
 with
 
 dims as (
 
-    select * from {{ ref('dim_customer_segments') }}
+    select dims.*
+    from {{ ref('dim_customer_segments') }} as dims
+    where {{ in_customer_bucket('dims.customer_id') }}
 
 ),
 
 tags as (
 
-    select * from {{ ref('int_customer_tags') }}
+    select tags.*
+    from {{ ref('int_customer_tags') }} as tags
+    where {{ in_customer_bucket('tags.customer_id') }}
 
 ),
 
 actions as (
 
-    select * from {{ ref('customer_next_best_action') }}
+    select actions.*
+    from {{ ref('customer_next_best_action') }} as actions
+    where {{ in_customer_bucket('actions.customer_id') }}
 
 ),
 

@@ -5,6 +5,10 @@
 -- distribution_drift in feature_drift: a value shared by many customers (counts,
 -- flags, day numbers) is one row, so the drift windows sort distinct values, not
 -- customers x features.
+-- Each month end is counted once, though it is the current side of its period and the
+-- baseline of the next, and the features are unpivoted by a join to their numbers, so
+-- the customer months are scanned and joined to their segments once, not once per
+-- feature: at 10M customers the union of one join per feature ran out of memory.
 {%- set features = var('drift_features') or scaled_features() | map('first') | list %}
 with
 
@@ -26,17 +30,33 @@ periods as (
 
 ),
 
-labelled as (
+period_month_ends as (
+
+    select distinct month_end from periods
+
+),
+
+feature_numbers as (
+    {%- for feature in features %}
+        select
+            {{ loop.index }} as feature_number,
+            '{{ feature }}' as column_name
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
+monitored_months as (
 
     select
-        monthly.*,
-        segments.segment_id,
-        periods.current_period,
-        periods.baseline_period,
-        periods.side
+        monthly.customer_id,
+        monthly.month_end,
+        {%- for feature in features %}
+            monthly.{{ feature }},
+        {%- endfor %}
+        segments.segment_id
     from monthly
-    inner join periods
-        on monthly.month_end = periods.month_end
+    inner join period_month_ends
+        on monthly.month_end = period_month_ends.month_end
     left join segments
         on
             monthly.customer_id = segments.customer_id
@@ -45,31 +65,49 @@ labelled as (
 ),
 
 feature_values as (
-    {%- for feature in features %}
-        select
-            segment_id,
-            current_period,
-            baseline_period,
-            side,
-            '{{ feature }}' as column_name,
-            cast({{ feature }} as double) as column_value
-        from labelled
-        {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
+
+    select
+        monitored_months.month_end,
+        monitored_months.segment_id,
+        feature_numbers.feature_number,
+        case feature_numbers.feature_number
+            {%- for feature in features %}
+                when {{ loop.index }} then cast(monitored_months.{{ feature }} as double)
+            {%- endfor %}
+        end as column_value
+    from monitored_months
+    cross join feature_numbers
+
+),
+
+value_counts as (
+
+    select
+        month_end,
+        segment_id,
+        feature_number,
+        column_value,
+        count(*) as value_rows
+    from feature_values
+    group by month_end, segment_id, feature_number, column_value
+
 ),
 
 final as (
 
     select
-        current_period,
-        baseline_period,
-        side,
-        segment_id,
-        column_name,
-        column_value,
-        count(*) as value_rows
-    from feature_values
-    group by current_period, baseline_period, side, segment_id, column_name, column_value
+        periods.current_period,
+        periods.baseline_period,
+        periods.side,
+        value_counts.segment_id,
+        feature_numbers.column_name,
+        value_counts.column_value,
+        value_counts.value_rows
+    from value_counts
+    inner join periods
+        on value_counts.month_end = periods.month_end
+    inner join feature_numbers
+        on value_counts.feature_number = feature_numbers.feature_number
 
 )
 
