@@ -30,8 +30,14 @@
     Counts are integers and sums exact decimals, so the result does not depend on row
     order.
 -#}
-{% macro distribution_drift(values, bins=10, epsilon=0.0001, prefix='drift', keys=['column_name']) %}
+{% macro distribution_drift(
+    values, bins=10, epsilon=0.0001, prefix='drift', keys=['column_name'], grouped=false
+) %}
 {%- set key_list = keys | join(', ') %}
+{#- grouped input (one row per key, side and value) is read as it is, three times;
+    else its counts per value are a CTE, which DuckDB materializes once -#}
+{%- set counted = values if grouped else prefix ~ '_counted' %}
+{%- if not grouped %}
 
 -- the values of each key and side with their row counts
 {{ prefix }}_counted as (
@@ -45,6 +51,7 @@
     group by {{ key_list }}, side, column_value
 
 ),
+{%- endif %}
 
 -- the baseline's non-null distinct values in order, with the rows up to each one
 {{ prefix }}_ranked as (
@@ -58,7 +65,7 @@
             rows between unbounded preceding and current row
         ) as rows_through_value,
         sum(value_rows) over (partition by {{ key_list }}) as present_rows
-    from {{ prefix }}_counted
+    from {{ counted }} as {{ prefix }}_baseline_values
     where side = 'baseline' and column_value is not null
 
 ),
@@ -140,7 +147,7 @@
                 end
                 {%- endfor %}
         end as bin
-    from {{ prefix }}_counted as {{ prefix }}_input
+    from {{ counted }} as {{ prefix }}_input
     inner join {{ prefix }}_quantiles
         on
             {%- for key in keys %}
@@ -155,7 +162,7 @@
         {{ key_list }},
         sum(case when side = 'baseline' then value_rows else 0 end) as baseline_rows,
         sum(case when side = 'current' then value_rows else 0 end) as current_rows
-    from {{ prefix }}_counted
+    from {{ counted }} as {{ prefix }}_counted_values
     group by {{ key_list }}
 
 ),

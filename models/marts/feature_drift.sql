@@ -7,20 +7,12 @@
 -- psi_warn and psi_alert. A shift confined to one segment (its customers buy
 -- differently) can stay under the thresholds in the population and cross them
 -- within the segment.
+-- The value counts are read as a relation, never as a CTE that both scopes share: DuckDB
+-- materializes a CTE read more than once, and at 10M customers copies of the 91 M value
+-- counts spilled 11 GB in 45 s. They are already one row per segment, side and value,
+-- so the segment scope reads them as they are (grouped).
+{%- set value_counts = ref('int_feature_value_counts_for_drift') %}
 with
-
-feature_values as (
-
-    select * from {{ ref('int_feature_value_counts_for_drift') }}
-
-),
-
-segment_values as (
-
-    select * from feature_values
-    where segment_id is not null
-
-),
 
 periods as (
 
@@ -33,17 +25,18 @@ periods as (
 ),
 
 {{ distribution_drift(
-    'feature_values',
+    value_counts,
     bins=var('drift_bins'),
     prefix='population',
     keys=['current_period', 'column_name']
 ) }},
 
 {{ distribution_drift(
-    'segment_values',
+    '(select * from ' ~ value_counts ~ ' where segment_id is not null)',
     bins=var('drift_bins'),
     prefix='segment',
-    keys=['current_period', 'segment_id', 'column_name']
+    keys=['current_period', 'segment_id', 'column_name'],
+    grouped=true
 ) }},
 
 drift as (
