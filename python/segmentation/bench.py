@@ -44,6 +44,7 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import yaml
 
 from segmentation.floor import run_floor
 from segmentation.generate import DEFAULT_END_DATE, generate
@@ -550,8 +551,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--customer-buckets",
         type=int,
-        default=1,
-        help="var customer_buckets of every run: build the per-customer aggregations in "
+        default=None,
+        help="var customer_buckets of every run (default: dbt_project.yml's): build the "
+        "per-customer aggregations in "
         "this many parts (for very large N)",
     )
     args = parser.parse_args(argv)
@@ -563,7 +565,7 @@ def main(argv: list[str] | None = None) -> int:
         args.seed,
         daily=not args.no_daily,
         core=not args.no_core,
-        customer_buckets=args.customer_buckets,
+        customer_buckets=args.customer_buckets or project_customer_buckets(),
     )
     (args.out / "results.json").write_text(json.dumps(asdict(result), indent=2, default=str))
     text = markdown(result)
@@ -571,6 +573,12 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     # the figures are written either way; a failed step fails the command
     return exit_code(result, core=not args.no_core)
+
+
+def project_customer_buckets() -> int:
+    """The default of the var customer_buckets in dbt_project.yml."""
+    project = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())
+    return int(project["vars"]["customer_buckets"])
 
 
 def exit_code(result: BenchResult, core: bool) -> int:

@@ -529,10 +529,11 @@ BUCKETED_TABLES = ("customer_profiles",)
 def test_a_build_in_customer_buckets_equals_one_query(small_build, small_raw, tmp_path) -> None:
     """With customer_buckets 3 the models that aggregate every order, event and month
     per customer, and the profiles' list of memberships, are built in three queries each
-    (post-hook insert_other_customer_buckets). On a copy of the build, a full refresh in
-    three parts leaves the rows of the one query; then, with the rows of every fifth
-    customer deleted from the incremental tables, an incremental run in three parts
-    brings back all of them, whichever part they are in."""
+    (post-hook insert_other_customer_buckets). On a copy of the build (made in the
+    default number of parts), a full refresh as one query and then one in three parts
+    both leave the build's rows; then, with the rows of every fifth customer deleted
+    from the incremental tables, an incremental run in three parts brings back all of
+    them, whichever part they are in."""
 
     def table(workdir, name: str) -> pd.DataFrame:
         with duckdb.connect(str(workdir / "warehouse.duckdb"), read_only=True) as connection:
@@ -541,6 +542,16 @@ def test_a_build_in_customer_buckets_equals_one_query(small_build, small_raw, tm
     bucketed = (*BUCKETED_MODELS, *BUCKETED_TABLES)
     expected = {name: table(small_build.warehouse.parent, name) for name in bucketed}
     workdir = copy_of_warehouse(small_build, tmp_path, "bucketed")
+    one_query = run_dbt(
+        ["run", "--full-refresh", "--select", *bucketed],
+        workdir,
+        {"raw_dir": str(small_raw), "customer_buckets": 1},
+    )
+    assert one_query.returncode == 0, one_query.output[-4000:]
+    for name in bucketed:
+        pd.testing.assert_frame_equal(table(workdir, name), expected[name], check_exact=True)
+        executed = next((one_query.target / "run").rglob(f"{name}.sql")).read_text()
+        assert "/* customer bucket */" not in executed, name
     # (the string form, as a command line passes it)
     run_vars = {"raw_dir": str(small_raw), "customer_buckets": "3"}
     refreshed = run_dbt(["run", "--full-refresh", "--select", *bucketed], workdir, run_vars)
