@@ -559,13 +559,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # dbt runs in the project folder: a relative --out would name another folder there
     args.out = args.out.resolve()
+    if args.customer_buckets is None:
+        args.customer_buckets = project_customer_buckets()
     result = bench(
         args.customers,
         args.out,
         args.seed,
         daily=not args.no_daily,
         core=not args.no_core,
-        customer_buckets=args.customer_buckets or project_customer_buckets(),
+        customer_buckets=args.customer_buckets,
     )
     (args.out / "results.json").write_text(json.dumps(asdict(result), indent=2, default=str))
     text = markdown(result)
