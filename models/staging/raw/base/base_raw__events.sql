@@ -15,6 +15,10 @@
         ) }}",
     )
 }}
+-- Built after base_raw__orders, not beside it: the two largest writes of the build
+-- side by side were slower than one after the other (README, Benchmark). The order
+-- is all this line adds: no column of orders is read here.
+-- depends_on: {{ ref('base_raw__orders') }}
 
 with
 
