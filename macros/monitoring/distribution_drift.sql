@@ -5,7 +5,8 @@
     each segment), side ('baseline' or 'current'), column_value (double, may be null)
     and value_rows, how many rows of that period have that value (1 for raw rows; a
     count when the input is already grouped by value, which keeps the windows below
-    to one row per distinct value). Renders CTEs to put in a model's
+    to about one row per distinct value; a value may still repeat within a key, as
+    when counts per segment feed the population's drift). Renders CTEs to put in a model's
     WITH clause; the last, `<prefix>_result`, has one row per key: the keys,
     baseline_rows, current_rows, bins, psi, kl_divergence. (Long input from a table
     keeps the query plan small: Spark inlines CTEs, and a wide unpivot inlined several
@@ -34,8 +35,9 @@
     values, bins=10, epsilon=0.0001, prefix='drift', keys=['column_name'], grouped=false
 ) %}
 {%- set key_list = keys | join(', ') %}
-{#- grouped input (one row per key, side and value) is read as it is, three times;
-    else its counts per value are a CTE, which DuckDB materializes once -#}
+{#- grouped input (counted rows, a value possibly in several of them) is read as it
+    is, three times; else its counts per value are a CTE, which DuckDB materializes
+    once -#}
 {%- set counted = values if grouped else prefix ~ '_counted' %}
 {%- if not grouped %}
 
@@ -53,7 +55,9 @@
 ),
 {%- endif %}
 
--- the baseline's non-null distinct values in order, with the rows up to each one
+-- the baseline's non-null values in order, with the rows up to each one (a value that
+-- repeats within the key has its rows over several window rows, the last holding all
+-- of them, so the smallest value reaching a rank below is the same as when counted)
 {{ prefix }}_ranked as (
 
     select
