@@ -1,14 +1,16 @@
 {#-
     Population stability index (PSI) and KL divergence of numeric columns between two
-    periods. Input: a relation or CTE `values` in long form: the key columns (`keys`,
+    periods. Input: a relation or query `values` in long form: the key columns (`keys`,
     by default column_name; for example segment_id and column_name for drift within
     each segment), side ('baseline' or 'current'), column_value (double, may be null)
     and value_rows, how many rows of that period have that value (1 for raw rows; a
-    count when the input is already grouped by value, which keeps the windows below
-    to about one row per distinct value; a value may still repeat within a key, as
-    when counts per segment feed the population's drift). Renders CTEs to put in a model's
-    WITH clause; the last, `<prefix>_result`, has one row per key: the keys,
-    baseline_rows, current_rows, bins, psi, kl_divergence. (Long input from a table
+    count when the input is grouped by value, which keeps the windows below to about
+    one row per distinct value; a value may repeat within a key, as when counts per
+    segment feed the population's drift). The input is read three times: pass a
+    relation or a parenthesized query, not a CTE (DuckDB materializes a CTE read more
+    than once). Renders CTEs to put in a model's WITH clause; the last,
+    `<prefix>_result`, has one row per key: the keys, baseline_rows, current_rows,
+    bins, psi, kl_divergence. (Long input from a table
     keeps the query plan small: Spark inlines CTEs, and a wide unpivot inlined several
     times ran the driver out of memory.) A key with no baseline rows has no bins and
     no result row.
@@ -32,32 +34,13 @@
     order.
 -#}
 {% macro distribution_drift(
-    values, bins=10, epsilon=0.0001, prefix='drift', keys=['column_name'], grouped=false
+    values, bins=10, epsilon=0.0001, prefix='drift', keys=['column_name']
 ) %}
 {%- set key_list = keys | join(', ') %}
-{#- grouped input (counted rows, a value possibly in several of them) is read as it
-    is, three times; else its counts per value are a CTE, which DuckDB materializes
-    once -#}
-{%- set counted = values if grouped else prefix ~ '_counted' %}
-{%- if not grouped %}
-
--- the values of each key and side with their row counts
-{{ prefix }}_counted as (
-
-    select
-        {{ key_list }},
-        side,
-        column_value,
-        sum(value_rows) as value_rows
-    from {{ values }} as {{ prefix }}_input
-    group by {{ key_list }}, side, column_value
-
-),
-{%- endif %}
 
 -- the baseline's non-null values in order, with the rows up to each one (a value that
 -- repeats within the key has its rows over several window rows, the last holding all
--- of them, so the smallest value reaching a rank below is the same as when counted)
+-- of them, so the smallest value reaching a rank below is the same as with one row per value)
 {{ prefix }}_ranked as (
 
     select
@@ -69,7 +52,7 @@
             rows between unbounded preceding and current row
         ) as rows_through_value,
         sum(value_rows) over (partition by {{ key_list }}) as present_rows
-    from {{ counted }} as {{ prefix }}_baseline_values
+    from {{ values }} as {{ prefix }}_baseline_values
     where side = 'baseline' and column_value is not null
 
 ),
@@ -151,7 +134,7 @@
                 end
                 {%- endfor %}
         end as bin
-    from {{ counted }} as {{ prefix }}_input
+    from {{ values }} as {{ prefix }}_input
     inner join {{ prefix }}_quantiles
         on
             {%- for key in keys %}
@@ -166,7 +149,7 @@
         {{ key_list }},
         sum(case when side = 'baseline' then value_rows else 0 end) as baseline_rows,
         sum(case when side = 'current' then value_rows else 0 end) as current_rows
-    from {{ counted }} as {{ prefix }}_counted_values
+    from {{ values }} as {{ prefix }}_counted_values
     group by {{ key_list }}
 
 ),
