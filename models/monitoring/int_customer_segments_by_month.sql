@@ -72,7 +72,8 @@ history_features as (
         on monthly.month_end = scored_months.month_end
     {% if is_incremental() %}
         -- after the pre-hook: the rows missing from the table
-        where {{ missing_from_this('monthly', ['customer_id', 'month_end']) }}
+        {{ join_stored_keys('monthly', ['customer_id', 'month_end']) }}
+        where {{ missing_from_this() }}
     {% endif %}
 
 ),

@@ -43,10 +43,13 @@ customers as (
         eligible.customer_id,
         cast(eligible.signup_at as date) as signup_date
     from {{ ref('int_customers_filtered_to_eligible') }} as eligible
+    {% if is_incremental() %}
+        {{ join_stored_keys('eligible', ['customer_id']) }}
+    {% endif %}
     where {{ in_customer_bucket('eligible.customer_id') }}
     {% if is_incremental() %}
         -- after the pre-hook: the customers missing from the table
-        and {{ missing_from_this('eligible', ['customer_id']) }}
+        and {{ missing_from_this() }}
     {% endif %}
 
 ),

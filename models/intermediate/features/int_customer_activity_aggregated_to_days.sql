@@ -23,10 +23,13 @@ customers as (
 
     select eligible.customer_id
     from {{ ref('int_customers_filtered_to_eligible') }} as eligible
+    {% if is_incremental() %}
+        {{ join_stored_keys('eligible', ['customer_id']) }}
+    {% endif %}
     where {{ in_customer_bucket('eligible.customer_id') }}
     {% if is_incremental() %}
         -- after the pre-hook: the customers missing from the table
-        and {{ missing_from_this('eligible', ['customer_id']) }}
+        and {{ missing_from_this() }}
     {% endif %}
 
 ),

@@ -72,7 +72,8 @@ final as (
     from converted
     {% if is_incremental() %}
         -- after the pre-hook, every stored order is current: add the others
-        where {{ missing_from_this('converted', ['order_id']) }}
+        {{ join_stored_keys('converted', ['order_id']) }}
+        where {{ missing_from_this() }}
     {% endif %}
 
 )

@@ -57,11 +57,13 @@ renamed as (
 
 to_stage as (
 
-    select * from renamed
+    select renamed.*
+    from renamed
     {% if is_incremental() %}
         -- after the pre-hook: every event missing from the table, and the rows
-        -- without an event id
-        where renamed.event_id is null or {{ missing_from_this('renamed', ['event_id']) }}
+        -- without an event id (they match no stored key)
+        {{ join_stored_keys('renamed', ['event_id']) }}
+        where {{ missing_from_this() }}
     {% endif %}
 
 ),

@@ -64,11 +64,13 @@ renamed as (
 
 to_stage as (
 
-    select * from renamed
+    select renamed.*
+    from renamed
     {% if is_incremental() %}
         -- after the pre-hook: every order missing from the table, and the rows
-        -- without an order id
-        where renamed.order_id is null or {{ missing_from_this('renamed', ['order_id']) }}
+        -- without an order id (they match no stored key)
+        {{ join_stored_keys('renamed', ['order_id']) }}
+        where {{ missing_from_this() }}
     {% endif %}
 
 ),
