@@ -539,8 +539,9 @@ def _checked_history(history: pd.DataFrame | None) -> pd.DataFrame:
     missing = [column for column in CENTROID_COLUMNS if column not in history.columns]
     if missing:
         raise SegmentationError(
-            f"the stored segment_centroids lack columns {missing}: rebuild it with "
-            "dbt build --full-refresh --select segment_centroids"
+            f"the stored segment_centroids lack columns {missing}: rebuild the "
+            "segmentation history together with "
+            "dbt build --full-refresh --select segmentation_k_metrics+"
         )
     history = history[list(CENTROID_COLUMNS)].copy()
     history["trained_as_of"] = history["trained_as_of"].map(_as_date)

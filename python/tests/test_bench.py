@@ -19,6 +19,7 @@ from segmentation.bench import (
     last_load_day,
     markdown,
     node_times,
+    run_core_path,
     run_measured,
     split_deliveries,
 )
@@ -58,6 +59,28 @@ def test_peak_memory_includes_grandchildren(tmp_path) -> None:
     run = run_measured(command, dict(os.environ), tmp_path / "log")
     assert run.returncode == 0
     assert run.peak_rss_bytes >= 300_000_000
+
+
+def test_the_core_path_runs_in_a_warehouse_of_its_own(small_raw, tmp_path) -> None:
+    """The timed core path fits one K-Means with the k it is given, in core.duckdb: the
+    build's warehouse (not passed to it) keeps its segmentation history."""
+    env = {**os.environ, "DBT_PROFILES_DIR": str(PROJECT_DIR)}
+    env.pop("SEGMENTATION_DUCKDB_PATH", None)
+    run = run_core_path(tmp_path, env, {"raw_dir": str(small_raw), "segmentation_k": 3})
+    assert run.returncode == 0, (tmp_path / "core.log").read_text()[-3000:]
+    with duckdb.connect(str(tmp_path / "core.duckdb"), read_only=True) as con:
+        versions, segments = con.execute(
+            "select count(distinct model_version), count(distinct segment_id) "
+            "from segment_centroids"
+        ).fetchone()
+        assigned = con.execute(
+            "select count(distinct segment_id) from customer_segment_assignments"
+        ).fetchone()[0]
+        # only the core path ran there: nothing downstream of the assignments
+        tables = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
+    assert (versions, segments, assigned) == (1, 3, 3)
+    assert "segmentation_model_registry" not in tables
+    assert not (PROJECT_DIR / "core.duckdb").exists()
 
 
 def test_floor_scores_about_the_eligible_customers(small_build, small_raw) -> None:

@@ -73,6 +73,20 @@ def test_k_selection_finds_the_planted_k_and_centroids_recover_the_blobs(planted
     assert sizes.is_monotonic_decreasing
 
 
+def test_stored_centroids_of_an_older_layout_name_the_columns_and_the_rebuild(planted) -> None:
+    """segment_centroids stored before a column was added: the error names the missing
+    column and a rebuild that refreshes every segmentation history together."""
+    sample, _ = planted
+    table = k_selection_table(sample, settings())
+    stored = centroids_table(sample, settings(), table, scaling=SCALING)
+    with pytest.raises(SegmentationError) as raised:
+        centroids_table(
+            sample, settings(), table, SCALING, history=stored.drop(columns="centre_original")
+        )
+    assert "['centre_original']" in str(raised.value)
+    assert "--full-refresh --select segmentation_k_metrics+" in str(raised.value)
+
+
 def test_same_data_in_another_row_order_gives_the_same_version_and_tables(planted) -> None:
     sample, _ = planted
     shuffled = sample.sample(frac=1.0, random_state=9)
