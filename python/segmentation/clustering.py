@@ -58,7 +58,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 from sklearn.cluster import DBSCAN, AgglomerativeClustering, KMeans, MiniBatchKMeans
-from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
+from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
 from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
@@ -389,6 +389,64 @@ def assign_nearest(
         labels[start:stop] = nearest
         distances[start:stop] = d2[np.arange(stop - start), nearest]
     return labels, distances
+
+
+# rows x rows distances held at once by silhouette(): 2**24 float64 values, 128 MB
+_SILHOUETTE_BLOCK_VALUES = 2**24
+
+
+def silhouettes(X: np.ndarray, labellings: Sequence[np.ndarray]) -> list[float]:
+    """Mean silhouette coefficient of each labelling of the rows of ``X`` (Euclidean),
+    as scikit-learn's ``silhouette_score`` defines it: for each row, a = its mean
+    distance to the other rows of its cluster, b = the least mean distance to the rows
+    of another cluster, s = (b - a) / max(a, b), and s = 0 in a cluster of one row.
+
+    The pairwise distances are computed once for all the labellings, a block of rows
+    at a time, and each row's distances are summed per cluster by one matrix product
+    with the clusters' indicator columns of every labelling. (scikit-learn computes the
+    distances again for every labelling and sums them in a Python loop over the rows.)
+    One BLAS thread, so sums are added in the same order on every run. Each labelling
+    needs 2 <= distinct labels <= rows - 1 (the caller checks)."""
+    x = np.ascontiguousarray(X, dtype=np.float64)
+    n = x.shape[0]
+    codes, sizes, offsets = [], [], [0]
+    for labels in labellings:
+        clusters, code = np.unique(labels, return_inverse=True)
+        codes.append(code)
+        sizes.append(np.bincount(code, minlength=clusters.size).astype(np.float64))
+        offsets.append(offsets[-1] + clusters.size)
+    members = np.zeros((n, offsets[-1]))
+    for code, offset in zip(codes, offsets, strict=False):
+        members[np.arange(n), offset + code] = 1.0
+    squared_norms = np.einsum("ij,ij->i", x, x)
+    per_cluster = np.empty((n, offsets[-1]))
+    block = max(1, _SILHOUETTE_BLOCK_VALUES // n)
+    with threadpool_limits(limits=1):
+        for start in range(0, n, block):
+            stop = min(start + block, n)
+            # |u - v|^2 = -2 u.v + |u|^2 + |v|^2 (scikit-learn's order of terms),
+            # clipped at 0, a row's distance to itself 0
+            squared = -2.0 * (x[start:stop] @ x.T)
+            squared += squared_norms[start:stop, None]
+            squared += squared_norms[None, :]
+            np.maximum(squared, 0.0, out=squared)
+            rows = np.arange(stop - start)
+            squared[rows, rows + start] = 0.0
+            per_cluster[start:stop] = np.sqrt(squared, out=squared) @ members
+    means = []
+    rows = np.arange(n)
+    for code, size, offset, next_offset in zip(codes, sizes, offsets, offsets[1:], strict=False):
+        sums = per_cluster[:, offset:next_offset]
+        own = sums[rows, code]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            within = own / (size[code] - 1.0)
+            others = sums / size
+            others[rows, code] = np.inf
+            nearest = others.min(axis=1)
+            scores = (nearest - within) / np.maximum(within, nearest)
+        # a cluster of one row: 0 / 0 above, 0 by definition
+        means.append(float(np.nan_to_num(scores).mean()))
+    return means
 
 
 def _distance_to_assigned(X: np.ndarray, centres: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -809,9 +867,50 @@ def choose_k(
     return int(ks[defined & (scores >= best - tolerance)].min())
 
 
-def _metrics(
-    X: np.ndarray, model: FittedModel, rng: np.random.Generator, silhouette_sample_size: int
-) -> dict[str, float]:
+def _silhouette_rows(
+    model: FittedModel, seed: int, silhouette_sample_size: int
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The rows (indices into the fitted matrix) and labels the silhouette of ``model``
+    is computed on: its members (not outliers), a seeded random sample of at most
+    ``silhouette_sample_size`` of them; None when the silhouette is undefined there
+    (fewer than 2 labels, or as many labels as rows). The same seed draws the same
+    sample for every model with the same members."""
+    members = np.flatnonzero(model.labels != OUTLIER_SEGMENT)
+    labels = model.labels[members]
+    if not 1 < np.unique(labels).size < members.size:
+        return None
+    if members.size > silhouette_sample_size:
+        rng = np.random.default_rng(seed)
+        sample = np.sort(rng.choice(members.size, size=silhouette_sample_size, replace=False))
+        members, labels = members[sample], labels[sample]
+    if not 1 < np.unique(labels).size < members.size:
+        return None
+    return members, labels
+
+
+def _sampled_silhouettes(
+    X: np.ndarray, models: Sequence[FittedModel], seed: int, silhouette_sample_size: int
+) -> list[float]:
+    """The silhouette of each model (NaN where undefined), computed together for the
+    models sampled on the same rows (every model but DBSCAN: all rows are members)."""
+    values = [float("nan")] * len(models)
+    groups: dict[bytes, list[tuple[int, np.ndarray]]] = {}
+    samples: dict[bytes, np.ndarray] = {}
+    for position, model in enumerate(models):
+        picked = _silhouette_rows(model, seed, silhouette_sample_size)
+        if picked is None:
+            continue
+        rows, labels = picked
+        groups.setdefault(rows.tobytes(), []).append((position, labels))
+        samples[rows.tobytes()] = rows
+    for key, members in groups.items():
+        means = silhouettes(X[samples[key]], [labels for _, labels in members])
+        for (position, _), mean in zip(members, means, strict=True):
+            values[position] = mean
+    return values
+
+
+def _metrics(X: np.ndarray, model: FittedModel, silhouette: float) -> dict[str, float]:
     member = model.labels != OUTLIER_SEGMENT
     x_members, labels = X[member], model.labels[member]
     rows = np.searchsorted(model.segment_ids, labels)  # centre row of each member
@@ -826,13 +925,6 @@ def _metrics(
             "calinski_harabasz": nan,
             "inertia": inertia,
         }
-    if n > silhouette_sample_size:
-        sample = np.sort(rng.choice(n, size=silhouette_sample_size, replace=False))
-        x_sample, ls = x_members[sample], labels[sample]
-    else:
-        x_sample, ls = x_members, labels
-    ns_labels = np.unique(ls).size
-    silhouette = float(silhouette_score(x_sample, ls)) if 1 < ns_labels < x_sample.shape[0] else nan
     return {
         "silhouette": silhouette,
         "davies_bouldin": float(davies_bouldin_score(x_members, labels)),
@@ -895,9 +987,9 @@ def select_k(
             dbscan_eps=dbscan_eps,
             dbscan_min_samples=dbscan_min_samples,
         )
-        rng = np.random.default_rng(seed)
+        (silhouette,) = _sampled_silhouettes(X, [model], seed, silhouette_sample_size)
         metrics = pd.DataFrame(
-            [{"k": model.k, **_metrics(X, model, rng, silhouette_sample_size)}],
+            [{"k": model.k, **_metrics(X, model, silhouette)}],
             columns=list(METRIC_COLUMNS),
         )
         metrics["k"] = metrics["k"].astype("int64")
@@ -913,15 +1005,20 @@ def select_k(
             raise SegmentationError("k_values is empty: give at least one k")
     ks = sorted({check_int(k, "k", 2, n) for k in candidates})
 
-    rows = []
-    used = algorithm
-    for k in ks:
-        model = fit_segments(
+    models = [
+        fit_segments(
             X, algorithm, k, seed, sample_size=sample_size, minibatch_threshold=minibatch_threshold
         )
-        used = model.algorithm
-        rng = np.random.default_rng(seed)  # same silhouette sample for every k
-        rows.append({"k": k, **_metrics(X, model, rng, silhouette_sample_size)})
+        for k in ks
+    ]
+    used = models[-1].algorithm
+    # the same silhouette sample for every k (same seed, same members), so their
+    # distances are computed once
+    silhouette = _sampled_silhouettes(X, models, seed, silhouette_sample_size)
+    rows = [
+        {"k": k, **_metrics(X, model, value)}
+        for k, model, value in zip(ks, models, silhouette, strict=True)
+    ]
     metrics = pd.DataFrame(rows, columns=list(METRIC_COLUMNS))
     metrics["k"] = metrics["k"].astype("int64")
 

@@ -407,14 +407,36 @@ def test_select_k_silhouette_sample_is_bounded(planted, monkeypatch):
     x, _ = planted
     rows = []
 
-    def spy(x_s, labels, **kw):
-        rows.append(len(x_s))
-        return silhouette_score(x_s, labels, **kw)
+    def spy(x_s, labellings):
+        rows.append((len(x_s), len(labellings)))
+        return [silhouette_score(x_s, labels) for labels in labellings]
 
-    monkeypatch.setattr(cl, "silhouette_score", spy)
+    monkeypatch.setattr(cl, "silhouettes", spy)
     selection = select_k(x, [2, 3, 4], "kmeans", SEED, silhouette_sample_size=50)
-    assert rows == [50, 50, 50]
+    # one sample of 50 rows for the three k
+    assert rows == [(50, 3)]
     assert selection.chosen_k == 4
+
+
+@pytest.mark.parametrize("block_values", [2**24, 1000])
+def test_silhouette_equals_scikit_learns(planted, monkeypatch, block_values):
+    """Silhouettes of several labellings at once against scikit-learn's, one at a
+    time: the planted blobs, labels unrelated to the data, a cluster of one row, string
+    labels, and repeated rows; 1000 values per block splits the rows into blocks of 3."""
+    monkeypatch.setattr(cl, "_SILHOUETTE_BLOCK_VALUES", block_values)
+    x, y = planted
+    rng = np.random.default_rng(3)
+    noise = rng.integers(0, 5, size=len(x))
+    singleton = y.copy()
+    singleton[7] = 9
+    repeated = np.vstack([x, x[:40]])
+    labellings = [y, noise, singleton, np.where(y == 0, "a", "b")]
+    expected = [silhouette_score(x, labels) for labels in labellings]
+    assert cl.silhouettes(x, labellings) == pytest.approx(expected, rel=1e-12, abs=1e-15)
+    twice = np.concatenate([y, (y[:40] + 1) % 4])
+    assert cl.silhouettes(repeated, [twice]) == pytest.approx(
+        [silhouette_score(repeated, twice)], rel=1e-12, abs=1e-15
+    )
 
 
 def test_select_k_fixed_k_skips_choice_but_records_metrics(planted):
