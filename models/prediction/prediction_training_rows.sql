@@ -3,19 +3,31 @@
 -- and only the columns of the var prediction_features. Bounded: at most var
 -- prediction_rows_per_month customers per month end, a pseudo-random sample that is the
 -- same on every engine and run for the same var random_seed (ordered by the MD5 of the
--- customer id salted with the seed), so the fit stays small however many customers
--- there are, and every month end keeps its share for the time-based holdout.
+-- customer id salted with the seed; macro seeded_sample, which ranks only the rows that
+-- can be in it), so the fit stays small however many customers there are, and every
+-- month end keeps its share for the time-based holdout.
 -- Recomputed whenever prediction_retrain is true, kept as the last retrain left it
 -- while it is false (as int_customer_purchase_labels).
 {{ config(full_refresh=(true if boolean_var('prediction_retrain') else none)) }}
+{%- set labelled_rows -%}
+    (
+        select
+            customer_id,
+            month_end,
+            purchased_next_30d,
+            churned_next_90d
+        from {{ ref('int_customer_purchase_labels') }}
+        where purchased_next_30d is not null
+    )
+{%- endset %}
 with
 
-labels as (
-
-    select * from {{ ref('int_customer_purchase_labels') }}
-    where purchased_next_30d is not null
-
-),
+{{ seeded_sample(
+    labelled_rows,
+    'customer_id',
+    var('prediction_rows_per_month'),
+    partition_by=['month_end'],
+) }},
 
 features as (
 
@@ -23,27 +35,12 @@ features as (
 
 ),
 
-ranked as (
-
-    select
-        labels.customer_id,
-        labels.month_end,
-        labels.purchased_next_30d,
-        labels.churned_next_90d,
-        row_number() over (
-            partition by labels.month_end
-            order by md5(labels.customer_id || '-{{ var("random_seed") }}'), labels.customer_id
-        ) as sample_rank
-    from labels
-
-),
-
 final as (
 
     select
         -- ids
-        ranked.customer_id,
-        ranked.month_end,
+        sample_ranked.customer_id,
+        sample_ranked.month_end,
 
         -- features
         {%- for feature in var('prediction_features') %}
@@ -51,15 +48,15 @@ final as (
         {%- endfor %}
 
         -- labels
-        ranked.purchased_next_30d,
-        ranked.churned_next_90d
+        sample_ranked.purchased_next_30d,
+        sample_ranked.churned_next_90d
 
-    from ranked
+    from sample_ranked
     inner join features
         on
-            ranked.customer_id = features.customer_id
-            and ranked.month_end = features.month_end
-    where ranked.sample_rank <= {{ var('prediction_rows_per_month') }}
+            sample_ranked.customer_id = features.customer_id
+            and sample_ranked.month_end = features.month_end
+    where sample_ranked.sample_rank <= {{ var('prediction_rows_per_month') }}
 
 )
 
