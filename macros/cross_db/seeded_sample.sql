@@ -5,8 +5,9 @@
     be in the sample with two more columns, sample_key (the MD5) and sample_rank; the
     caller keeps sample_rank <= size.
 
-    Ranking every row sorts them all: at 10M customers the 150 M labelled customer
-    months of prediction_training_rows took 519 s. Here one pass counts the rows per
+    Ranking every row sorts them all: at 10M customers, the 150 M labelled customer
+    months of prediction_training_rows took 62.4 s to sample that way and 34.7 s this
+    way (compiled queries alone, 8 GB cap, 2 threads). Here one pass counts the rows per
     partition and first four hex digits of the key (65,536 buckets), the running count
     over the buckets gives the bucket holding each partition's size-th row, and only
     the rows up to that bucket are ranked: size plus at most one bucket per partition.
