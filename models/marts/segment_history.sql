@@ -2,6 +2,7 @@
 -- end of int_customer_segments_by_month (all assigned with the current model version,
 -- so the months are comparable), with the orders and net revenue (completed orders
 -- minus refunds, USD) they placed in that calendar month.
+{{ after_at_scale('int_categorical_values_for_drift') }}
 with
 
 segments as (

@@ -3,6 +3,7 @@
 -- segment of the previous month and segment of this month, stayers included
 -- (from = to). Customers who are new this month have no previous segment
 -- (from_segment_id null).
+{{ after_at_scale('segment_history') }}
 with
 
 segments as (

@@ -8,7 +8,7 @@ import os
 import sys
 
 import duckdb
-from dbt_runner import PROJECT_DIR
+from dbt_runner import PROJECT_DIR, run_dbt
 from segmentation.bench import (
     ARRIVAL_COLUMNS,
     LAYERS,
@@ -81,6 +81,52 @@ def test_the_core_path_runs_in_a_warehouse_of_its_own(small_raw, tmp_path) -> No
     assert (versions, segments, assigned) == (1, 3, 3)
     assert "segmentation_model_registry" not in tables
     assert not (PROJECT_DIR / "core.duckdb").exists()
+
+
+# the heavy monitoring models, each after the one before it when customer_buckets >= 8
+# (feature_drift reads the value counts: that link is there at any size)
+CHAIN = [
+    "int_feature_value_counts_for_drift",
+    "feature_drift",
+    "int_categorical_values_for_drift",
+    "segment_history",
+    "segment_transitions",
+]
+
+
+def test_large_builds_run_the_heavy_monitoring_models_one_at_a_time(small_build, tmp_path):
+    """With customer_buckets 16 each model of CHAIN depends on the one before it (macro
+    after_at_scale); with the default 4 (the small build) only feature_drift does."""
+
+    def node(name: str) -> str:
+        return f"model.customer_segmentation.{name}"
+
+    nodes = json.loads((small_build.target / "manifest.json").read_text())["nodes"]
+    for before, after in zip(CHAIN[1:], CHAIN[2:], strict=False):
+        assert node(before) not in nodes[node(after)]["depends_on"]["nodes"]
+    listed = run_dbt(
+        [
+            "ls",
+            "--quiet",
+            "--resource-type",
+            "model",
+            "--select",
+            *CHAIN,
+            "--output",
+            "json",
+            "--output-keys",
+            "name depends_on",
+        ],
+        tmp_path,
+        {"customer_buckets": 16},
+    )
+    assert listed.returncode == 0, listed.output[-3000:]
+    parents = {
+        row["name"]: row["depends_on"]["nodes"]
+        for row in map(json.loads, filter(None, listed.output.splitlines()))
+    }
+    for before, after in zip(CHAIN, CHAIN[1:], strict=False):
+        assert node(before) in parents[after], after
 
 
 def test_floor_scores_about_the_eligible_customers(small_build, small_raw) -> None:
