@@ -39,8 +39,8 @@ final as (
 
     select
         -- ids
-        sample_ranked.customer_id,
-        sample_ranked.month_end,
+        sample_drawn.customer_id,
+        sample_drawn.month_end,
 
         -- features
         {%- for feature in var('prediction_features') %}
@@ -48,15 +48,14 @@ final as (
         {%- endfor %}
 
         -- labels
-        sample_ranked.purchased_next_30d,
-        sample_ranked.churned_next_90d
+        sample_drawn.purchased_next_30d,
+        sample_drawn.churned_next_90d
 
-    from sample_ranked
+    from sample_drawn
     inner join features
         on
-            sample_ranked.customer_id = features.customer_id
-            and sample_ranked.month_end = features.month_end
-    where sample_ranked.sample_rank <= {{ var('prediction_rows_per_month') }}
+            sample_drawn.customer_id = features.customer_id
+            and sample_drawn.month_end = features.month_end
 
 )
 

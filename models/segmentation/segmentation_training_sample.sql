@@ -16,8 +16,7 @@ final as (
     select
         customer_id,
         sample_rank
-    from sample_ranked
-    where sample_rank <= {{ var('training_sample_size') }}
+    from sample_drawn
 
 )
 

@@ -391,7 +391,7 @@ def assign_nearest(
     return labels, distances
 
 
-# rows x rows distances held at once by silhouette(): 2**24 float64 values, 128 MB
+# rows x rows distances held at once by silhouettes(): 2**24 float64 values, 128 MB
 _SILHOUETTE_BLOCK_VALUES = 2**24
 
 
@@ -877,8 +877,6 @@ def _silhouette_rows(
     sample for every model with the same members."""
     members = np.flatnonzero(model.labels != OUTLIER_SEGMENT)
     labels = model.labels[members]
-    if not 1 < np.unique(labels).size < members.size:
-        return None
     if members.size > silhouette_sample_size:
         rng = np.random.default_rng(seed)
         sample = np.sort(rng.choice(members.size, size=silhouette_sample_size, replace=False))
@@ -894,18 +892,17 @@ def _sampled_silhouettes(
     """The silhouette of each model (NaN where undefined), computed together for the
     models sampled on the same rows (every model but DBSCAN: all rows are members)."""
     values = [float("nan")] * len(models)
-    groups: dict[bytes, list[tuple[int, np.ndarray]]] = {}
-    samples: dict[bytes, np.ndarray] = {}
+    # per sample (its row indices as bytes): the rows, and each model's position and labels
+    groups: dict[bytes, tuple[np.ndarray, list[tuple[int, np.ndarray]]]] = {}
     for position, model in enumerate(models):
         picked = _silhouette_rows(model, seed, silhouette_sample_size)
         if picked is None:
             continue
         rows, labels = picked
-        groups.setdefault(rows.tobytes(), []).append((position, labels))
-        samples[rows.tobytes()] = rows
-    for key, members in groups.items():
-        means = silhouettes(X[samples[key]], [labels for _, labels in members])
-        for (position, _), mean in zip(members, means, strict=True):
+        groups.setdefault(rows.tobytes(), (rows, []))[1].append((position, labels))
+    for rows, labelled in groups.values():
+        means = silhouettes(X[rows], [labels for _, labels in labelled])
+        for (position, _), mean in zip(labelled, means, strict=True):
             values[position] = mean
     return values
 
