@@ -4,7 +4,7 @@
 -- segment from that month's R, F and M quintiles, macro rfm_segment_scores) and
 -- country. One row per customer, period and column: the long input of the macro
 -- categorical_drift in segment_drift.
-{{ after_at_scale('feature_drift') }}
+{{ after_at_scale('int_feature_drift_by_period') }}
 with
 
 periods as (

@@ -84,10 +84,10 @@ def test_the_core_path_runs_in_a_warehouse_of_its_own(small_raw, tmp_path) -> No
 
 
 # the heavy monitoring models, each after the one before it when customer_buckets >= 8
-# (feature_drift reads the value counts: that link is there at any size)
+# (int_feature_drift_by_period reads the value counts: that link is there at any size)
 CHAIN = [
     "int_feature_value_counts_for_drift",
-    "feature_drift",
+    "int_feature_drift_by_period",
     "int_categorical_values_for_drift",
     "segment_history",
     "segment_transitions",
@@ -96,7 +96,8 @@ CHAIN = [
 
 def test_large_builds_run_the_heavy_monitoring_models_one_at_a_time(small_build, tmp_path):
     """With customer_buckets 16 each model of CHAIN depends on the one before it (macro
-    after_at_scale); with the default 4 (the small build) only feature_drift does."""
+    after_at_scale); with the default 4 (the small build) only int_feature_drift_by_period
+    does."""
 
     def node(name: str) -> str:
         return f"model.customer_segmentation.{name}"

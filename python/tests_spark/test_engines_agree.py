@@ -40,6 +40,7 @@ EXPECTED_TABLES = {
     "int_drift_periods",
     "int_customer_segments_by_month",
     "int_feature_value_counts_for_drift",
+    "int_feature_drift_by_period",
     "feature_drift",
     "int_categorical_values_for_drift",
     "int_categorical_drift",
@@ -67,7 +68,10 @@ EXPECTED_TABLES = {
 }
 
 # engine-specific fingerprints (macro row_fingerprint): present on both, not compared
-FINGERPRINTS = {"int_customer_segments_by_month": ["features_hash"]}
+FINGERPRINTS = {
+    "int_customer_segments_by_month": ["features_hash"],
+    "int_feature_drift_by_period": ["inputs_fingerprint"],
+}
 
 
 @pytest.fixture(scope="module")
