@@ -13,7 +13,8 @@ on the same files, and write what it measured.
    Python models in its own process; sampled from /proc every 0.2 s), and the time of
    every model and test from dbt's ``run_results.json``, summed per layer (staging,
    intermediate, segmentation, monitoring, marts, tests; with 2 threads the sums exceed
-   the wall time);
+   the wall time) and per kind of node (:func:`kind_seconds`: table, incremental and
+   view models, data and unit tests);
 3. the daily run: the last day's files join the first delivery and ``dbt build`` runs
    again on the same warehouse with ``segmentation_retrain: false`` and
    ``prediction_retrain: false`` (incremental models
@@ -163,6 +164,8 @@ class NodeTime:
     status: str
     started: float | None = None
     completed: float | None = None
+    # what the node does: "<materialization> models", "data tests", "unit tests", ...
+    kind: str = ""
 
     def peak_rss_bytes(self, samples: list[tuple[float, int]]) -> int:
         """The highest process-tree memory sampled while the node ran (other nodes of
@@ -195,10 +198,12 @@ def node_times(target: Path) -> list[NodeTime]:
         if resource_type == "model":
             folder = node["fqn"][1] if len(node.get("fqn", [])) > 2 else "models"
             layer = folder if folder in LAYERS else "other models"
+            kind = node.get("config", {}).get("materialized", "other") + " models"
         elif resource_type in ("test", "unit_test"):
             layer = "tests"
+            kind = "data tests" if resource_type == "test" else "unit tests"
         else:
-            layer = resource_type + "s"
+            layer = kind = resource_type + "s"
         started, completed = _execute_window(result)
         times.append(
             NodeTime(
@@ -209,6 +214,7 @@ def node_times(target: Path) -> list[NodeTime]:
                 status=str(result["status"]),
                 started=started,
                 completed=completed,
+                kind=kind,
             )
         )
     return times
@@ -235,6 +241,7 @@ class BenchResult:
     generate_seconds: float | None
     build: CommandRun
     build_layers: dict[str, float]
+    build_kinds: dict[str, tuple[int, float]]
     slowest_models: list[tuple[str, float]]
     largest_models: list[tuple[str, int]]
     # what failed in the build (status error); empty when it passed
@@ -250,6 +257,7 @@ class BenchResult:
     daily: CommandRun | None = None
     daily_slowest: list[tuple[str, float]] = field(default_factory=list)
     daily_layers: dict[str, float] = field(default_factory=dict)
+    daily_kinds: dict[str, tuple[int, float]] = field(default_factory=dict)
     daily_ratio: float | None = None
     # the var customer_buckets of every dbt run (1: one query per model)
     customer_buckets: int = 1
@@ -274,6 +282,16 @@ def slowest_models(times: list[NodeTime]) -> list[tuple[str, float]]:
     return sorted(
         ((n.name, n.seconds) for n in times if n.resource_type == "model"), key=lambda x: -x[1]
     )
+
+
+def kind_seconds(times: list[NodeTime]) -> dict[str, tuple[int, float]]:
+    """(nodes, seconds) per kind of node (table models, incremental models, data
+    tests, ...): what a daily build redoes in full, and what it does incrementally."""
+    kinds: dict[str, tuple[int, float]] = {}
+    for node in times:
+        count, seconds = kinds.get(node.kind, (0, 0.0))
+        kinds[node.kind] = (count + 1, seconds + node.seconds)
+    return kinds
 
 
 def layer_seconds(times: list[NodeTime]) -> dict[str, float]:
@@ -312,6 +330,7 @@ def _daily_run(
     times = node_times(out / "target-daily")
     result.daily_slowest = slowest_models(times)[:10]
     result.daily_layers = layer_seconds(times)
+    result.daily_kinds = kind_seconds(times)
     result.daily_ratio = run.seconds / result.build.seconds
     return run.returncode == 0
 
@@ -400,6 +419,7 @@ def bench(
         generate_seconds=generate_seconds,
         build=build,
         build_layers=layers,
+        build_kinds=kind_seconds(times),
         slowest_models=models[:15],
         largest_models=largest[:10],
         failed_nodes=failed,
@@ -436,6 +456,36 @@ def bench(
 
 def _gb(value: int) -> str:
     return f"{value / 1e9:.2f} GB"
+
+
+def kinds_table(result: BenchResult) -> list[str]:
+    """Markdown lines: nodes and node time per kind, full build and daily build side by
+    side (what the daily build redoes in full against what it does incrementally)."""
+    kinds = sorted(
+        {*result.build_kinds, *result.daily_kinds},
+        key=lambda kind: -result.build_kinds.get(kind, (0, 0.0))[1],
+    )
+
+    def cell(kinds_of: dict[str, tuple[int, float]], kind: str) -> str:
+        count, seconds = kinds_of.get(kind, (0, 0.0))
+        return f"{count} | {seconds:.1f} s"
+
+    daily = bool(result.daily_kinds)
+    header = "| kind | full build: nodes | node time |" + (
+        " daily build: nodes | node time |" if daily else ""
+    )
+    return [
+        "Node time by kind of node (sum over the threads):",
+        "",
+        header,
+        "|---|---|---|" + ("---|---|" if daily else ""),
+        *(
+            f"| {kind} | {cell(result.build_kinds, kind)} |"
+            + (f" {cell(result.daily_kinds, kind)} |" if daily else "")
+            for kind in kinds
+        ),
+        "",
+    ]
 
 
 def markdown(result: BenchResult) -> str:
@@ -509,6 +559,7 @@ def markdown(result: BenchResult) -> str:
             for layer, seconds in sorted(result.build_layers.items(), key=lambda kv: -kv[1])
         ),
         "",
+        *kinds_table(result),
         "Slowest models:",
         "",
         "| model | seconds |",

@@ -8,6 +8,7 @@ import os
 import sys
 
 import duckdb
+import pytest
 from dbt_runner import PROJECT_DIR, run_dbt
 from segmentation.bench import (
     ARRIVAL_COLUMNS,
@@ -16,6 +17,7 @@ from segmentation.bench import (
     CommandRun,
     NodeTime,
     exit_code,
+    kind_seconds,
     last_load_day,
     markdown,
     node_times,
@@ -40,6 +42,19 @@ def test_node_times_cover_every_result_with_its_layer(small_build) -> None:
     assert {t.layer for t in times if t.resource_type == "model"} <= set(LAYERS)
     assert {t.layer for t in times if t.resource_type in ("test", "unit_test")} == {"tests"}
     assert sum(t.seconds for t in times) > 0
+    # and its kind, from the manifest's materialization
+    assert by_name["base_raw__orders"].kind == "incremental models"
+    assert by_name["customer_rfm"].kind == "table models"
+    assert by_name["stg_raw__orders"].kind == "view models"
+    assert {t.kind for t in times if t.resource_type == "test"} == {"data tests"}
+    kinds = kind_seconds(times)
+    assert sum(count for count, _ in kinds.values()) == len(times)
+    assert sum(seconds for _, seconds in kinds.values()) == pytest.approx(
+        sum(t.seconds for t in times)
+    )
+    assert kinds["incremental models"][0] == sum(
+        1 for t in times if t.resource_type == "model" and t.kind == "incremental models"
+    )
     # every model has its execution window, in order
     windows = [(t.started, t.completed) for t in times if t.resource_type == "model"]
     assert all(start is not None and start <= end for start, end in windows)
@@ -146,6 +161,7 @@ def _bench_result(**changes) -> BenchResult:
         generate_seconds=None,
         build=CommandRun(0, 12.5, 2_000_000_000, "build.log"),
         build_layers={"monitoring": 10.0},
+        build_kinds={},
         slowest_models=[],
         largest_models=[],
         failed_nodes=[],
@@ -170,6 +186,24 @@ def test_a_failed_build_is_reported_with_the_failing_model() -> None:
     assert "FAILED (exit 1)" in text
     assert "The build failed in: int_customer_segments_by_month" in text
     assert "| int_customer_segments_by_month | 2.00 GB |" in text
+
+
+def test_node_time_by_kind_puts_both_builds_side_by_side() -> None:
+    both = _bench_result(
+        build_kinds={"table models": (3, 40.0), "incremental models": (2, 90.5)},
+        daily=CommandRun(0, 30.0, 1, "daily.log"),
+        daily_ratio=0.5,
+        daily_slowest=[("customer_rfm", 4.0)],
+        daily_kinds={"table models": (3, 35.0), "incremental models": (2, 9.3)},
+    )
+    lines = markdown(both).splitlines()
+    rows = [line for line in lines if line.startswith("| incremental models")]
+    # the full build's slowest kind first
+    assert rows == ["| incremental models | 2 | 90.5 s | 2 | 9.3 s |"]
+    assert lines.index(rows[0]) < lines.index("| table models | 3 | 40.0 s | 3 | 35.0 s |")
+    # without a daily run: the full build's columns only
+    alone = markdown(_bench_result(build_kinds={"table models": (3, 40.0)}))
+    assert "| table models | 3 | 40.0 s |\n" in alone
 
 
 def test_why_the_core_path_did_not_run_is_told_and_sets_the_exit_code() -> None:
