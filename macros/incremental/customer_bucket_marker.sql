@@ -6,3 +6,8 @@
 {% macro customer_bucket_marker(bucket) %}
     {{ return(' = ' ~ bucket ~ ' /* customer bucket */') }}
 {% endmacro %}
+
+{#- The filter end for every part but `bucket`: ` != <bucket> /* customer bucket */`. -#}
+{% macro customer_bucket_marker_other_than(bucket) %}
+    {{ return(' != ' ~ bucket ~ ' /* customer bucket */') }}
+{% endmacro %}

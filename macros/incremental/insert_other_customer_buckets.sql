@@ -2,11 +2,16 @@
     Post-hook of a model built in parts (var customer_buckets above 1, filter
     in_customer_bucket): the model's query wrote the customers of part 0; this inserts
     those of parts 1 .. customer_buckets - 1 with the same query, one part at a time, so
-    that no join or aggregate ever holds more than one part. On an incremental run the
-    query adds the customers missing from the table, which it does part by part as well.
-    Renders nothing with one part.
+    that no join or aggregate ever holds more than one part.
+    On an incremental run the query adds the customers missing from the table. When
+    fewer customers of `population` (the relation the model's customers come from) are
+    still missing than one part holds (missing x parts <= customers), as after a day of
+    loads, the other parts run as one query: each part's query scans every input row,
+    and the missing customers' rows are within what one part holds. Otherwise (a new
+    month end, a backfill that names every customer) they run one at a time. A line of
+    the log says which. Renders nothing with one part.
 -#}
-{% macro insert_other_customer_buckets() %}
+{% macro insert_other_customer_buckets(population=none) %}
     {%- set buckets = customer_buckets() -%}
     {%- if execute and buckets > 1 -%}
         {%- set marker = customer_bucket_marker(0) -%}
@@ -17,10 +22,34 @@
                 ~ " has no in_customer_bucket filter"
             ) }}
         {%- endif -%}
-        {%- for bucket in range(1, buckets) -%}
-            {%- call statement('customer_bucket_' ~ bucket) -%}
+        {%- set parts = range(1, buckets) | list -%}
+        {#- the compiled query took the incremental path (it adds what is missing) -#}
+        {%- if population is not none and missing_from_this() in query -%}
+            {%- set counted = run_query(
+                "select count(*) as customers, sum(case when population.customer_id not in "
+                ~ "(select stored.customer_id from " ~ this ~ " as stored) then 1 else 0 end)"
+                ~ " as missing from (select distinct customer_id from " ~ population
+                ~ ") as population"
+            ) -%}
+            {%- set customers = counted.columns[0].values()[0] | int -%}
+            {%- set missing = (counted.columns[1].values()[0] or 0) | int -%}
+            {%- if missing * buckets <= customers -%}
+                {%- set parts = [none] -%}
+            {%- endif -%}
+            {{ log(
+                model.name ~ ": " ~ missing ~ " of " ~ customers ~ " customers missing after part 0; parts 1 to "
+                ~ (buckets - 1) ~ (" in one query" if parts == [none] else " one at a time"),
+                info=True,
+            ) }}
+        {%- endif -%}
+        {%- for bucket in parts -%}
+            {%- call statement('customer_bucket_' ~ (bucket if bucket is not none else 'rest')) -%}
                 insert into {{ this }}
-                {{ query | replace(marker, customer_bucket_marker(bucket)) }}
+                {% if bucket is none -%}
+                    {{ query | replace(marker, customer_bucket_marker_other_than(0)) }}
+                {%- else -%}
+                    {{ query | replace(marker, customer_bucket_marker(bucket)) }}
+                {%- endif %}
             {%- endcall -%}
         {%- endfor -%}
     {%- endif -%}

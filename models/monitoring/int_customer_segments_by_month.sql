@@ -14,7 +14,7 @@
         incremental_strategy='append',
         on_schema_change='fail',
         pre_hook="{{ delete_changed_segments_by_month() }}",
-        post_hook="{{ insert_other_customer_buckets() }}",
+        post_hook="{{ insert_other_customer_buckets(ref('customer_features_monthly')) }}",
     )
 }}
 -- depends_on: {{ ref('segment_centroids') }}

@@ -4,6 +4,7 @@ and numpy, from the staged tables and the seed files (not from the feature model
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 
 import duckdb
@@ -561,7 +562,9 @@ def test_a_build_in_customer_buckets_equals_one_query(small_build, small_raw, tm
     default number of parts), a full refresh as one query and then one in three parts
     both leave the build's rows; then, with the rows of every fifth customer deleted
     from the incremental tables, an incremental run in three parts brings back all of
-    them, whichever part they are in."""
+    them, whichever part they are in: parts 1 and 2 in one query, since a fifth of the
+    customers is less than a part holds. With every row deleted they run one at a time
+    and bring back every row as well."""
 
     def table(workdir, name: str) -> pd.DataFrame:
         with duckdb.connect(str(workdir / "warehouse.duckdb"), read_only=True) as connection:
@@ -614,6 +617,25 @@ def test_a_build_in_customer_buckets_equals_one_query(small_build, small_raw, tm
         pd.testing.assert_frame_equal(table(workdir, name), expected[name], check_exact=True)
         executed = next((added.target / "run").rglob(f"{name}.sql")).read_text()
         assert executed.lstrip().startswith("insert into"), name
+        # a fifth of the customers is less than a part: parts 1 and 2 in one query
+        assert re.search(
+            rf"{name}: \d+ of \d+ customers missing after part 0; parts 1 to 2 in one query",
+            added.output,
+        ), name
+
+    # with every row deleted, the missing customers are more than a part holds: the
+    # parts run one at a time, and every row comes back all the same
+    with duckdb.connect(str(workdir / "warehouse.duckdb")) as connection:
+        for name in BUCKETED_MODELS:
+            connection.execute(f"delete from {name}")
+    emptied = run_dbt(["run", "--select", *BUCKETED_MODELS], workdir, run_vars)
+    assert emptied.returncode == 0, emptied.output[-4000:]
+    for name in BUCKETED_MODELS:
+        pd.testing.assert_frame_equal(table(workdir, name), expected[name], check_exact=True)
+        assert re.search(
+            rf"{name}: \d+ of \d+ customers missing after part 0; parts 1 to 2 one at a time",
+            emptied.output,
+        ), name
 
 
 def test_customer_buckets_must_be_a_whole_number(tmp_path) -> None:

@@ -12,7 +12,7 @@
         incremental_strategy='append',
         on_schema_change='fail',
         pre_hook="{{ delete_changed_activity_days() }}",
-        post_hook="{{ insert_other_customer_buckets() }}",
+        post_hook="{{ insert_other_customer_buckets(ref('int_customers_filtered_to_eligible')) }}",
     )
 }}
 -- depends_on: {{ ref('base_raw__orders') }}, {{ ref('base_raw__events') }}
