@@ -242,23 +242,3 @@
             or {{ no_longer_eligible('customer_id') }}
     {% endif %}
 {% endmacro %}
-
-{#-
-    Pre-hook of int_feature_drift_by_period on incremental runs: deletes every stored
-    period whose value counts changed (the fingerprint of macro drift_input_fingerprints
-    differs) or that is no longer a drift period. The model then computes the periods
-    missing from the table, so the result equals a full refresh. Renders nothing on a
-    first build or a --full-refresh.
--#}
-{% macro delete_changed_drift_periods() %}
-    {% if is_incremental() %}
-        {{ require_stored_columns(['inputs_fingerprint']) }}
-        delete from {{ this }} as stored
-        -- no column here is null (tested), so `not in` is exact
-        where (stored.current_period, stored.inputs_fingerprint) not in (
-            select current_period, inputs_fingerprint
-            from ({{ drift_input_fingerprints(ref('int_feature_value_counts_for_drift')) }})
-                as fingerprints
-        )
-    {% endif %}
-{% endmacro %}

@@ -4,9 +4,9 @@
 -- the periods' columns and the status.
 -- Incremental: a period is computed again only when its value counts changed. The
 -- pre-hook deletes the periods whose fingerprint of the value counts (both sides, and
--- the var drift_bins) differs from the stored one, and a run computes the periods
--- missing from the table. Closed months rarely change, so a daily run recomputes the
--- latest period and keeps the others.
+-- the var drift_bins; int_feature_drift_input_fingerprints) differs from the stored
+-- one, and a run computes the periods missing from the table. Closed months rarely
+-- change, so a daily run recomputes the latest period and keeps the others.
 -- The value counts are read as a relation, never as a CTE that both scopes share: DuckDB
 -- materializes a CTE read more than once, and at 10M customers copies of the 91 M value
 -- counts spilled 11 GB in 45 s. They are already one row per segment, side and value,
@@ -40,7 +40,7 @@ fingerprints as (
     select
         periods.current_period,
         periods.inputs_fingerprint
-    from ({{ drift_input_fingerprints(value_counts) }}) as periods
+    from {{ ref('int_feature_drift_input_fingerprints') }} as periods
     {% if is_incremental() %}
         {{ join_stored_keys('periods', ['current_period']) }}
         where {{ missing_from_this() }}

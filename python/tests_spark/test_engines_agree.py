@@ -40,6 +40,7 @@ EXPECTED_TABLES = {
     "int_drift_periods",
     "int_customer_segments_by_month",
     "int_feature_value_counts_for_drift",
+    "int_feature_drift_input_fingerprints",
     "int_feature_drift_by_period",
     "feature_drift",
     "int_categorical_values_for_drift",
@@ -70,6 +71,7 @@ EXPECTED_TABLES = {
 # engine-specific fingerprints (macro row_fingerprint): present on both, not compared
 FINGERPRINTS = {
     "int_customer_segments_by_month": ["features_hash"],
+    "int_feature_drift_input_fingerprints": ["inputs_fingerprint"],
     "int_feature_drift_by_period": ["inputs_fingerprint"],
 }
 
