@@ -22,7 +22,11 @@
                 ~ " has no in_customer_bucket filter"
             ) }}
         {%- endif -%}
-        {%- set parts = range(1, buckets) | list -%}
+        {#- the filter end of each query to run: one per other part -#}
+        {%- set markers = [] -%}
+        {%- for bucket in range(1, buckets) -%}
+            {%- do markers.append(customer_bucket_marker(bucket)) -%}
+        {%- endfor -%}
         {#- the compiled query took the incremental path (it adds what is missing) -#}
         {%- if population is not none and missing_from_this() in query -%}
             {#- the table's customers are customers of population (the pre-hooks delete
@@ -35,23 +39,20 @@
             ) -%}
             {%- set customers = counted.columns[0].values()[0] | int -%}
             {%- set missing = [customers - (counted.columns[1].values()[0] | int), 0] | max -%}
-            {%- if missing * buckets <= customers -%}
-                {%- set parts = [none] -%}
+            {%- set one_query = missing * buckets <= customers -%}
+            {%- if one_query -%}
+                {%- set markers = [customer_bucket_marker_other_than(0)] -%}
             {%- endif -%}
             {{ log(
                 model.name ~ ": " ~ missing ~ " of " ~ customers ~ " customers missing after part 0; parts 1 to "
-                ~ (buckets - 1) ~ (" in one query" if parts == [none] else " one at a time"),
+                ~ (buckets - 1) ~ (" in one query" if one_query else " one at a time"),
                 info=True,
             ) }}
         {%- endif -%}
-        {%- for bucket in parts -%}
-            {%- call statement('customer_bucket_' ~ (bucket if bucket is not none else 'rest')) -%}
+        {%- for part_marker in markers -%}
+            {%- call statement('customer_bucket_' ~ loop.index) -%}
                 insert into {{ this }}
-                {% if bucket is none -%}
-                    {{ query | replace(marker, customer_bucket_marker_other_than(0)) }}
-                {%- else -%}
-                    {{ query | replace(marker, customer_bucket_marker(bucket)) }}
-                {%- endif %}
+                {{ query | replace(marker, part_marker) }}
             {%- endcall -%}
         {%- endfor -%}
     {%- endif -%}
