@@ -75,8 +75,9 @@ bench: setup
 lint: setup
 	$(BIN)/ruff check python
 	$(BIN)/ruff format --check python
-	# macros are linted where models use them; the dbt templater opens the warehouse,
-	# so lint against an in-memory one; two processes (one file takes ~3 s of CPU)
+	# macros are parsed where models use them (SQL a macro renders that does not parse
+	# fails the lint), but sqlfluff reports style only in the models' own text; the dbt
+	# templater opens the warehouse, so lint against an in-memory one; two processes
 	SEGMENTATION_DUCKDB_PATH=:memory: $(BIN)/sqlfluff lint --processes 2 models tests
 
 # three pytest workers (pytest-xdist) on two cores: dbt commands are mostly
@@ -105,8 +106,8 @@ java:
 
 SPARK_DIR ?= build/spark
 SPARK_ABS = $(CURDIR)/$(SPARK_DIR)
-# The SQL layer on Apache Spark, from a scratch folder (the local Hive catalog,
-# metastore_db/ and spark-warehouse/, allows one process at a time):
+# The SQL layer on Apache Spark, from an empty scratch folder (so the catalog can be
+# kept in the Spark process's memory: SEGMENTATION_SPARK_CATALOG, profiles.yml):
 #  1. DuckDB builds the same generated data (every model, Python models included; its
 #     data tests run in make test);
 #  2. its fitted segmentation is exported to Parquet;
@@ -121,7 +122,7 @@ test-spark: setup java
 	  --vars '{raw_dir: "$(SPARK_ABS)/raw"}'
 	$(BIN)/python -m segmentation.model_export --warehouse $(SPARK_ABS)/duckdb.duckdb \
 	  --out $(SPARK_ABS)/export
-	cd $(SPARK_DIR) && $(CURDIR)/$(DBT) build --target spark \
+	cd $(SPARK_DIR) && SEGMENTATION_SPARK_CATALOG=in-memory $(CURDIR)/$(DBT) build --target spark \
 	  --project-dir $(CURDIR) --profiles-dir $(CURDIR) --target-path $(SPARK_ABS)/target \
 	  --log-path $(SPARK_ABS)/logs --exclude tag:python \
 	  --vars '{raw_dir: "$(SPARK_ABS)/raw", model_export_dir: "$(SPARK_ABS)/export", customer_buckets: 2}'
