@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+from dbt_fork import ForkedDbt, fork_dbt
 from segmentation.generate import generate
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -63,7 +64,7 @@ def _parsed(key: str) -> Path | None:
 class StartedDbt:
     """A dbt command running in the background (start_dbt); finish() waits for it."""
 
-    process: subprocess.Popen
+    process: subprocess.Popen | ForkedDbt
     workdir: Path
     key: str
 
@@ -152,6 +153,9 @@ def start_dbt(
     # the output goes to a file, not a pipe: a pipe nobody reads until the end would
     # stop a long command once its buffer is full
     output = workdir / "dbt_output.txt"
+    if program == (str(DBT),):
+        # dbt itself: a fork of a process that has imported it (dbt_fork)
+        return StartedDbt(fork_dbt(command[1:], workdir, env, output), workdir, key)
     with output.open("w") as sink:
         process = subprocess.Popen(
             command,
