@@ -1,19 +1,18 @@
 """dbt commands forked from a process that has already imported dbt (a fork server).
 
-Every ``dbt`` process spends about 3 s of CPU importing dbt and its DuckDB adapter
-before it reads the project (3.3 s for ``dbt --version`` here), and the suite runs
-about a hundred of them on two cores. Each pytest worker starts one server process
-that imports them once; a command is a fork of it that sets its folder, environment
-and output file, then runs dbt's command line as the ``dbt`` executable does. It is
-still a process of its own (its own session, exit code and PID), so tests that wait
-for, poll or watch a command see what they would with ``dbt``.
+Every ``dbt`` process spends about 3 s of CPU importing dbt before it reads the
+project (3.3 s for ``dbt --version`` here), and the suite runs about a hundred of them
+on two cores. Each pytest worker starts one server process that imports it once; a
+command is a fork of it that sets its folder, environment and output file, then runs
+dbt's command line as the ``dbt`` executable does. It is still a process of its own
+(its own session, exit code and PID), so tests that wait for, poll or watch a command
+see what they would with ``dbt``.
 """
 
 from __future__ import annotations
 
 import atexit
 import json
-import os
 import subprocess
 import sys
 import time
@@ -21,22 +20,51 @@ from pathlib import Path
 
 _SERVER = r"""
 import json, os, signal, sys, traceback
-from dbt.cli.main import cli
-import dbt.adapters.duckdb  # noqa: F401
 
-# the kernel reaps the commands: a command that ended is gone, not a zombie
-signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+# the module path of the dbt executable: its own folder first, not the current one
+# (dbt imports every module named dbt_* that it finds, as a plugin)
+sys.path[0] = os.path.dirname(sys.executable)
+# dbt only: importing duckdb starts a native thread, and a fork of a process with
+# threads inherits their state but not them (the fork then aborted at exit)
+from dbt.cli.main import cli
+assert len(os.listdir("/proc/self/task")) == 1, "the fork server must have one thread"
+
+# each ended command's exit code (negative: the signal that ended it) goes to its
+# status file, written whole, once the process is gone
+status_files = {}
+
+
+def reap(signum, frame):
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        path = status_files.pop(pid)
+        with open(path + ".part", "w") as file:
+            file.write(str(os.waitstatus_to_exitcode(status)))
+        os.replace(path + ".part", path)
+
+
+signal.signal(signal.SIGCHLD, reap)
 for line in sys.stdin:
     request = json.loads(line)
+    # no reaping between the fork and the note of the command's status file
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
     pid = os.fork()
     if pid:
+        status_files[pid] = request["status"]
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
         sys.stdout.write(f"{pid}\n")
         sys.stdout.flush()
         continue
     code = 1
     try:
-        os.setsid()
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
+        os.setsid()
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
@@ -52,11 +80,6 @@ for line in sys.stdin:
             code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
     except BaseException:
         traceback.print_exc()
-    finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        with open(request["status"], "w") as status:
-            status.write(str(code))
     # a normal exit, as dbt's own: DuckDB closes the warehouse (writes its WAL into the
     # file) only when the interpreter shuts down, which os._exit would skip
     sys.exit(code)
@@ -81,13 +104,9 @@ class ForkedDbt:
         self.returncode: int | None = None
 
     def poll(self) -> int | None:
-        if self.returncode is None:
-            try:
-                os.kill(self.pid, 0)
-            except ProcessLookupError:
-                # ended: its exit code, written just before it exited (none: killed)
-                text = self.status.read_text() if self.status.exists() else ""
-                self.returncode = int(text) if text else -1
+        if self.returncode is None and self.status.exists():
+            # the server writes the exit code once the process is gone
+            self.returncode = int(self.status.read_text())
         return self.returncode
 
     def wait(self) -> int:
