@@ -82,7 +82,8 @@ lint: setup
 
 # three pytest workers (pytest-xdist) on two cores: dbt commands are mostly
 # single-threaded Python that also waits on files and child processes, so a third
-# worker fills the idle time (the suite: 531 s with three, 555 s with two). They share
+# worker fills the idle time (the suite: 531 s with three, 555 s with two; four gave
+# 653.6 s against 651.7 s with three on 2026-12-07, the CPU already saturated). They share
 # one small build (python/tests/conftest.py). worksteal: an idle worker takes queued
 # tests from another; the slowest tests are listed at the end
 pytest: setup
