@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import dbt_runner
 import pytest
 from dbt_runner import DbtRun, finished_run, generate_small, run_dbt
 
@@ -39,14 +38,6 @@ def made_once(folder: Path) -> Iterator[bool]:
             done.touch()
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def parse_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """dbt's partial-parse files kept in one folder for all workers (dbt_runner.PARSED)."""
-    dbt_runner.PARSED = shared_folder(tmp_path_factory) / "parsed"
-    yield
-    dbt_runner.PARSED = None
 
 
 @pytest.fixture(scope="session")

@@ -60,7 +60,6 @@ for line in sys.stdin:
         sys.stdout.write(f"{pid}\n")
         sys.stdout.flush()
         continue
-    code = 1
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
@@ -73,16 +72,13 @@ for line in sys.stdin:
         os.dup2(output, 2)
         os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
         sys.argv = ["dbt", *request["args"]]
-        try:
-            cli.main(args=request["args"], prog_name="dbt")
-            code = 0
-        except SystemExit as stop:
-            code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
     except BaseException:
         traceback.print_exc()
-    # a normal exit, as dbt's own: DuckDB closes the warehouse (writes its WAL into the
-    # file) only when the interpreter shuts down, which os._exit would skip
-    sys.exit(code)
+        sys.exit(1)
+    # dbt's command line ends in SystemExit with its exit code, as the dbt executable
+    # does: a normal exit, so DuckDB closes the warehouse (writes its WAL into the
+    # file) when the interpreter shuts down, which os._exit would skip
+    cli.main(args=request["args"], prog_name="dbt")
 """
 
 _server: subprocess.Popen | None = None

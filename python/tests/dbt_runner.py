@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -48,16 +47,8 @@ FOLDER_VARS = ("raw_dir", "model_export_dir")
 # dbt parses the whole project (about 9 s here) unless its target folder holds a
 # partial-parse file written with the same vars and connection settings. Every run is
 # given the same relative warehouse path and folder vars, so the file one run writes is
-# valid for the next run with the same vars: it is kept in PARSED (one file per vars,
-# named by their hash) and handed on. conftest points PARSED at a folder that every
-# pytest-xdist worker shares, so each set of vars is parsed in full once per test run,
-# not once per worker.
-PARSED: Path | None = None
-
-
-def _parsed(key: str) -> Path | None:
-    """Where the partial-parse file of runs with ``key`` is kept (None: nowhere)."""
-    return PARSED / f"{hashlib.sha256(key.encode()).hexdigest()}.msgpack" if PARSED else None
+# valid for the next run with the same vars: it is kept here and handed on.
+_parsed: dict[str, bytes] = {}
 
 
 @dataclass
@@ -75,15 +66,11 @@ class StartedDbt:
 
 def _ended_run(workdir: Path, key: str, returncode: int) -> DbtRun:
     """The run that ended in ``workdir``; its partial-parse file is kept under ``key``
-    (in PARSED) for the next run with the same vars."""
+    for the next run with the same vars."""
     target = workdir / "target"
-    parsed, kept = target / "partial_parse.msgpack", _parsed(key)
-    if kept and parsed.exists() and not kept.exists():
-        # written whole under another name, then renamed: a worker never reads half a file
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        partial = kept.with_name(f"{kept.name}.{os.getpid()}")
-        shutil.copyfile(parsed, partial)
-        partial.replace(kept)
+    parsed = target / "partial_parse.msgpack"
+    if key not in _parsed and parsed.exists():
+        _parsed[key] = parsed.read_bytes()
     return DbtRun(
         returncode,
         (workdir / "dbt_output.txt").read_text(errors="replace"),
@@ -146,10 +133,9 @@ def start_dbt(
     if vars_:
         command += ["--vars", json.dumps(vars_, sort_keys=True)]
     key = _parse_key(program, vars_)
-    kept = _parsed(key)
-    if kept and kept.exists():
+    if key in _parsed:
         target.mkdir(exist_ok=True)
-        shutil.copyfile(kept, target / "partial_parse.msgpack")
+        (target / "partial_parse.msgpack").write_bytes(_parsed[key])
     # the output goes to a file, not a pipe: a pipe nobody reads until the end would
     # stop a long command once its buffer is full
     output = workdir / "dbt_output.txt"
