@@ -546,6 +546,58 @@ def test_incremental_builds_equal_a_full_refresh(small_raw, tmp_path) -> None:
     assert kept_drift[1] == 1, kept_drift
 
 
+def test_a_delivery_loaded_before_the_stored_loads_is_reported_not_lost(
+    small_raw, tmp_path
+) -> None:
+    """An incremental run stages again only the orders its pre-hook deleted: those with
+    a load at or after the latest stored one, and those with a verdict to recheck. A
+    delivery whose new order carries an earlier load time breaks the rule the daily
+    path relies on; the order is then neither staged nor quarantined, and the raw
+    reconciliation test fails the build instead of losing the row in silence. A
+    --full-refresh stages it."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for path in small_raw.glob("*.parquet"):
+        (raw / path.name).symlink_to(path)
+    # the staging layer, what it reads, and the tests of nothing else
+    reconcile = ["build", "--select", "+path:models/staging", "--indirect-selection", "cautious"]
+    workdir = tmp_path / "dbt"
+    first = run_dbt(reconcile, workdir, {"raw_dir": str(raw)})
+    assert first.returncode == 0, first.output[-4000:]
+    # a valid completed order of a staged customer, loaded a day before the latest load
+    late = raw / "orders_late.parquet"
+    with first.connect() as connection:
+        order = connection.execute(
+            "select customer_id, cast(loaded_at - interval 1 day as timestamp) as loaded_at, "
+            "cast(loaded_at - interval 2 day as timestamp) as ordered_at "
+            "from stg_raw__orders order by loaded_at desc, order_id limit 1"
+        ).fetchone()
+    duckdb.sql(
+        f"copy (select 'late-order-1' as order_id, $customer_id as customer_id, "
+        f"ordered_at, 'completed' as status, 25.0 as amount, 'USD' as currency, "
+        f"_loaded_at from (select $ordered_at as ordered_at, $loaded_at as _loaded_at)) "
+        f"to '{late}' (format parquet)",
+        params={"customer_id": order[0], "loaded_at": order[1], "ordered_at": order[2]},
+    )
+    second = run_dbt(reconcile, workdir, {"raw_dir": str(raw)})
+    assert second.returncode == 1, second.output[-4000:]
+    assert re.search(r"Failure in test assert_raw_orders_reconcile", second.output), second.output[
+        -4000:
+    ]
+    with second.connect() as connection:
+        found = connection.execute(
+            "select count(*) from base_raw__orders where order_id = 'late-order-1'"
+        ).fetchone()[0]
+    assert found == 0
+    refreshed = run_dbt([*reconcile, "--full-refresh"], workdir, {"raw_dir": str(raw)})
+    assert refreshed.returncode == 0, refreshed.output[-4000:]
+    with refreshed.connect() as connection:
+        status = connection.execute(
+            "select row_status from base_raw__orders where order_id = 'late-order-1'"
+        ).fetchall()
+    assert status == [("staged",)]
+
+
 BUCKETED_MODELS = (
     "int_customer_activity_aggregated_to_days",
     "customer_features_monthly",

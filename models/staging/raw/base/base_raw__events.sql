@@ -1,7 +1,7 @@
 -- Every raw event row, typed and normalized, marked staged, duplicate or
 -- quarantined (with a reason). stg_raw__events and the quarantine read this.
 -- Incremental like base_raw__orders: the pre-hook deletes the events whose rows may
--- change, a run stages every event missing from the table, with all its loads.
+-- change, a run stages those events again, with all their loads.
 {{
     config(
         materialized='incremental',
@@ -60,10 +60,13 @@ to_stage as (
     select renamed.*
     from renamed
     {% if is_incremental() %}
-        -- after the pre-hook: every event missing from the table, and the rows
-        -- without an event id (they match no stored key)
-        {{ join_stored_keys('renamed', ['event_id']) }}
-        where {{ missing_from_this() }}
+        -- after the pre-hook: the rows of the keys it deleted (a new load, a
+        -- verdict to recheck) and the rows without an event id
+        where
+            renamed.event_id is null
+            or renamed.event_id in (
+                select restaged.event_id from {{ keys_to_restage() }} as restaged
+            )
     {% endif %}
 
 ),

@@ -2,8 +2,8 @@
 -- quarantined (with a reason). stg_raw__orders and the quarantine read this.
 -- Incremental: the pre-hook deletes the orders whose rows may change (a new load, a
 -- verdict that depends on the customers, the rates or the clock, no order id) and a
--- run stages every order missing from the table, with all its loads, so an
--- incremental run and a full refresh give the same rows.
+-- run stages those orders again, with all their loads, so an incremental run and a
+-- full refresh give the same rows.
 {{
     config(
         materialized='incremental',
@@ -67,10 +67,13 @@ to_stage as (
     select renamed.*
     from renamed
     {% if is_incremental() %}
-        -- after the pre-hook: every order missing from the table, and the rows
-        -- without an order id (they match no stored key)
-        {{ join_stored_keys('renamed', ['order_id']) }}
-        where {{ missing_from_this() }}
+        -- after the pre-hook: the rows of the keys it deleted (a new load, a
+        -- verdict to recheck) and the rows without an order id
+        where
+            renamed.order_id is null
+            or renamed.order_id in (
+                select restaged.order_id from {{ keys_to_restage() }} as restaged
+            )
     {% endif %}
 
 ),
