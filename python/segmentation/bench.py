@@ -10,7 +10,8 @@ on the same files, and write what it measured.
    day (:func:`split_deliveries`);
 2. the full ``dbt build`` (models and tests) of the first delivery into a new warehouse
    ``<out>/warehouse.duckdb``: wall time, peak memory of the process tree (dbt runs the
-   Python models in its own process; sampled from /proc every 0.2 s), and the time of
+   Python models in its own process; proportional set sizes sampled from /proc every
+   0.2 s), and the time of
    every model and test from dbt's ``run_results.json``, summed per layer (staging,
    intermediate, segmentation, monitoring, marts, tests; with 2 threads the sums exceed
    the wall time) and per kind of node (:func:`kind_seconds`: table, incremental and
@@ -89,12 +90,13 @@ def split_deliveries(raw: Path, first: Path, later: Path, cutoff: str) -> None:
 
 @dataclass
 class CommandRun:
-    """One timed command: exit code, wall seconds, peak resident memory of its tree,
-    and the samples behind the peak (epoch seconds, bytes)."""
+    """One timed command: exit code, wall seconds, peak memory of its process tree
+    (summed proportional set sizes), and the samples behind the peak (epoch seconds,
+    bytes)."""
 
     returncode: int
     seconds: float
-    peak_rss_bytes: int
+    peak_memory_bytes: int
     log: str
     samples: list[tuple[float, int]] = field(default_factory=list, repr=False)
 
@@ -115,18 +117,27 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _rss_bytes(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+def _memory_bytes(pid: int) -> int:
+    """Proportional set size of ``pid``: its private pages plus its share of the pages
+    it shares with other processes. Summed over a process tree it counts a shared page
+    once, where resident sizes count it in every process mapping it: a child forked by
+    a 4 GB process (scikit-learn's K-Means runs `lscpu` to count cores) shows the
+    parent's 4 GB as its own resident size until it calls exec. Falls back to the
+    resident size where the kernel has no smaps_rollup."""
+    for path, field_name in (("smaps_rollup", "Pss:"), ("status", "VmRSS:")):
+        try:
+            text = Path(f"/proc/{pid}/{path}").read_text()
+        except OSError:
+            continue
+        for line in text.splitlines():
+            if line.startswith(field_name):
                 return int(line.split()[1]) * 1024
-    except OSError:
-        return 0
     return 0
 
 
 def run_measured(command: list[str], env: dict[str, str], log: Path) -> CommandRun:
-    """Run ``command``, sampling the summed RSS of its process tree every 0.2 s."""
+    """Run ``command``, sampling the memory of its process tree every 0.2 s (the sum
+    of the processes' proportional set sizes, see ``_memory_bytes``)."""
     peak = 0
     samples: list[tuple[float, int]] = []
     started = time.perf_counter()
@@ -140,9 +151,9 @@ def run_measured(command: list[str], env: dict[str, str], log: Path) -> CommandR
             nonlocal peak
             while not done.is_set():
                 tree = [process.pid, *_children(process.pid)]
-                rss = sum(_rss_bytes(pid) for pid in tree)
-                samples.append((time.time(), rss))
-                peak = max(peak, rss)
+                memory = sum(_memory_bytes(pid) for pid in tree)
+                samples.append((time.time(), memory))
+                peak = max(peak, memory)
                 done.wait(0.2)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -167,12 +178,12 @@ class NodeTime:
     # what the node does: "<materialization> models", "data tests", "unit tests", ...
     kind: str = ""
 
-    def peak_rss_bytes(self, samples: list[tuple[float, int]]) -> int:
+    def peak_memory_bytes(self, samples: list[tuple[float, int]]) -> int:
         """The highest process-tree memory sampled while the node ran (other nodes of
         the same moment, with 2 threads, count too); 0 without a window."""
         if self.started is None or self.completed is None:
             return 0
-        inside = [rss for at, rss in samples if self.started <= at <= self.completed + 0.2]
+        inside = [memory for at, memory in samples if self.started <= at <= self.completed + 0.2]
         return max(inside, default=0)
 
 
@@ -409,7 +420,7 @@ def bench(
     layers = layer_seconds(times)
     models = slowest_models(times)
     largest = sorted(
-        ((n.name, n.peak_rss_bytes(build.samples)) for n in times if n.resource_type == "model"),
+        ((n.name, n.peak_memory_bytes(build.samples)) for n in times if n.resource_type == "model"),
         key=lambda x: -x[1],
     )
     rows = table_rows(warehouse)
@@ -496,7 +507,7 @@ def markdown(result: BenchResult) -> str:
         "",
         f"customer_buckets: {result.customer_buckets}",
         "",
-        "| step | wall time | peak memory (process tree) |",
+        "| step | wall time | peak memory (process tree, summed PSS) |",
         "|---|---|---|",
     ]
     if result.generate_seconds is not None:
@@ -506,7 +517,7 @@ def markdown(result: BenchResult) -> str:
     )
     lines.append(
         f"| full dbt build (models + tests){outcome} | {result.build.seconds:.1f} s | "
-        f"{_gb(result.build.peak_rss_bytes)} |"
+        f"{_gb(result.build.peak_memory_bytes)} |"
     )
     if result.daily is not None:
         failed = (
@@ -515,13 +526,13 @@ def markdown(result: BenchResult) -> str:
         lines.append(
             f"| daily dbt build after appending the loads after {result.daily_cutoff}{failed} | "
             f"{result.daily.seconds:.1f} s ({result.daily_ratio:.0%} of the full build) | "
-            f"{_gb(result.daily.peak_rss_bytes)} |"
+            f"{_gb(result.daily.peak_memory_bytes)} |"
         )
     if result.core_path is not None and result.floor is not None:
         floor = result.floor
         lines += [
             f"| dbt core path (+customer_segment_assignments, k = {result.chosen_k}) | "
-            f"{result.core_path.seconds:.1f} s | {_gb(result.core_path.peak_rss_bytes)} |",
+            f"{result.core_path.seconds:.1f} s | {_gb(result.core_path.peak_memory_bytes)} |",
             f"| hand-written floor (same core path) | {floor['total_seconds']:.1f} s | |",
             "",
             f"core path / floor: **{result.core_to_floor_ratio:.2f}x** (floor: features "
