@@ -11,11 +11,10 @@ on the same files, and write what it measured.
 2. the full ``dbt build`` (models and tests) of the first delivery into a new warehouse
    ``<out>/warehouse.duckdb``: wall time, peak memory of the process tree (dbt runs the
    Python models in its own process; proportional set sizes sampled from /proc every
-   0.2 s), and the time of
-   every model and test from dbt's ``run_results.json``, summed per layer (staging,
-   intermediate, segmentation, monitoring, marts, tests; with 2 threads the sums exceed
-   the wall time) and per kind of node (:func:`kind_seconds`: table, incremental and
-   view models, data and unit tests);
+   0.2 s), and the time of every model and test from dbt's ``run_results.json``,
+   summed per layer (staging, intermediate, segmentation, monitoring, marts, tests;
+   with 2 threads the sums exceed the wall time) and per kind of node
+   (:func:`kind_seconds`: table, incremental and view models, data and unit tests);
 3. the daily run: the last day's files join the first delivery and ``dbt build`` runs
    again on the same warehouse with ``segmentation_retrain: false`` and
    ``prediction_retrain: false`` (incremental models
