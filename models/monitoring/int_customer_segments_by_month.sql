@@ -96,7 +96,8 @@ final as (
         membership_probability,
 
         -- lineage
-        features_hash
+        features_hash,
+        {{ write_batch() }} as write_batch
 
     from scoring_result
 

@@ -12,25 +12,37 @@ BUILD_TIME_COLUMNS = {
     "segmentation_runs": ["trained_at"],
     "segmentation_model_registry": ["trained_at"],
 }
+# what on-run-end recorded of the data tests that passed (macros/tests/scoped_tests.sql):
+# a record of which tests a build ran, not of what it computed
+TEST_RECORDS = "test_pass_log"
+# the batch of the run that wrote a row, in the models whose tests are scoped
+WRITE_BATCH = "write_batch"
 
 
-def tables(run, drop_build_time: bool = True) -> dict[str, pd.DataFrame]:
-    """Every table and view of the warehouse, rows in a fixed order (without the columns
-    that record when a build ran, unless drop_build_time is false)."""
+def tables(
+    run, drop_build_time: bool = True, drop_write_batch: bool = False
+) -> dict[str, pd.DataFrame]:
+    """Every table and view of the warehouse but TEST_RECORDS, rows in a fixed order
+    (without the columns that record when a build ran, unless drop_build_time is false,
+    and without WRITE_BATCH if drop_write_batch)."""
     with run.connect() as con:
         names = [
             row[0]
             for row in con.execute(
                 "select table_name from information_schema.tables "
-                "where table_schema = 'main' order by table_name"
+                "where table_schema = 'main' and table_name != ? order by table_name",
+                [TEST_RECORDS],
             ).fetchall()
         ]
-        return {
-            name: con.execute(f"select * from main.{name} order by all")
-            .df()
-            .drop(columns=BUILD_TIME_COLUMNS.get(name, []) if drop_build_time else [])
-            for name in names
-        }
+        frames = {}
+        for name in names:
+            dropped = BUILD_TIME_COLUMNS.get(name, []) if drop_build_time else []
+            columns = [row[0] for row in con.execute(f"describe main.{name}").fetchall()]
+            if drop_write_batch and WRITE_BATCH in columns:
+                dropped = [*dropped, WRITE_BATCH]
+            excluded = f" exclude ({', '.join(dropped)})" if dropped else ""
+            frames[name] = con.execute(f"select *{excluded} from main.{name} order by all").df()
+        return frames
 
 
 def test_a_second_build_from_scratch_writes_identical_tables(small_build, small_raw, tmp_path):

@@ -416,7 +416,8 @@ final as (
         ) }} as engagement_score,
 
         -- lineage
-        last_loaded_at
+        last_loaded_at,
+        {{ write_batch() }} as write_batch
 
     from snapshots
 

@@ -189,7 +189,8 @@ final as (
             greatest(order_days.last_loaded_at, event_days.last_loaded_at),
             order_days.last_loaded_at,
             event_days.last_loaded_at
-        ) as last_loaded_at
+        ) as last_loaded_at,
+        {{ write_batch() }} as write_batch
 
     from activity_keys
     left join order_days

@@ -56,7 +56,10 @@ converted as (
         -- timestamps
         orders.ordered_at,
         cast(orders.ordered_at as date) as order_date,
-        orders.loaded_at
+        orders.loaded_at,
+
+        -- lineage: the batch of the run that wrote the row (scoped tests)
+        {{ write_batch() }} as write_batch
 
     from orders
     inner join customers

@@ -20,7 +20,10 @@ final as (
 
         -- timestamps
         occurred_at,
-        loaded_at
+        loaded_at,
+
+        -- lineage
+        write_batch
 
     from base
 

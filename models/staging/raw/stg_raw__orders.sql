@@ -23,7 +23,10 @@ final as (
 
         -- timestamps
         ordered_at,
-        loaded_at
+        loaded_at,
+
+        -- lineage
+        write_batch
 
     from base
 

@@ -130,7 +130,10 @@ final as (
             when quarantine_reason is not null then 'quarantined'
             when load_rank > 1 then 'duplicate'
             else 'staged'
-        end as row_status
+        end as row_status,
+
+        -- lineage: the batch of the run that wrote the row (scoped tests)
+        {{ write_batch() }} as write_batch
     from validated
 
 )
