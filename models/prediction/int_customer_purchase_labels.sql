@@ -96,7 +96,10 @@ final as (
                 next_orders.next_order_date <= {{ add_days('next_orders.month_end', 90) }},
                 false
             )
-        end as churned_next_90d
+        end as churned_next_90d,
+
+        -- lineage: the batch of the run that wrote the row (scoped tests)
+        {{ write_batch() }} as write_batch
 
     from next_orders
     cross join as_of

@@ -12,7 +12,7 @@ BUILD_TIME_COLUMNS = {
     "segmentation_runs": ["trained_at"],
     "segmentation_model_registry": ["trained_at"],
 }
-# what on-run-end recorded of the data tests that passed (macros/tests/scoped_tests.sql):
+# what on-run-end recorded of the data tests that passed (macros/tests/scoped/):
 # a record of which tests a build ran, not of what it computed
 TEST_RECORDS = "test_pass_log"
 # the batch of the run that wrote a row, in the models whose tests are scoped

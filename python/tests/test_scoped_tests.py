@@ -1,4 +1,4 @@
-"""Data tests scoped to the rows written since they last passed (macros/tests/scoped_tests.sql):
+"""Data tests scoped to the rows written since they last passed (macros/tests/scoped/):
 what a scoped test still finds, what it leaves to a full check, and that only passes
 are recorded."""
 
