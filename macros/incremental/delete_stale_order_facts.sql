@@ -4,15 +4,17 @@
     of eligible customers that are missing leaves exactly what a full refresh builds.
     An order is deleted when
       * its customer is no longer eligible (consent withdrawn, deletion requested),
-      * it has a raw row loaded at or after the latest stored load (a newer load may
-        have won, changed it, or quarantined it), or
+      * base_raw__orders staged its raw rows again since the table's latest batch
+        (macro order_facts_unseen_batch: a new load may have won, changed it or
+        quarantined it; an orphan whose customer arrived), or, when every order is
+        looked at (a changed rate, batches started again), it has a raw row loaded at
+        or after the latest stored load, or
       * the rate of its currency changed, or left the seed currency_rates.
-    An order that becomes staged without a new load (an orphan whose customer arrived,
-    a timestamp no longer in the future) is missing from the table, so it is appended.
     Renders nothing on a first build or a --full-refresh.
 -#}
 {% macro delete_stale_order_facts() %}
     {% if is_incremental() %}
+        {%- set since = order_facts_unseen_batch() %}
         delete from {{ this }} as facts
         where
             {{ no_longer_eligible('facts.customer_id') }}
@@ -20,14 +22,12 @@
                 select loaded.order_id
                 from {{ ref('base_raw__orders') }} as loaded
                 where
+                {%- if since is none %}
                     loaded.loaded_at >= (select max(latest.loaded_at) from {{ this }} as latest)
+                {%- else %}
+                    loaded.write_batch >= {{ since }}
+                {%- endif %}
             )
-            or not exists (
-                select 1
-                from {{ ref('currency_rates') }} as rates
-                where
-                    rates.currency_code = facts.currency_code
-                    and rates.usd_per_unit = facts.usd_per_unit
-            )
+            or not {{ rate_is_current('facts') }}
     {% endif %}
 {% endmacro %}

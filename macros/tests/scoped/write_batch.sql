@@ -3,6 +3,5 @@
     1 + the latest batch in test_pass_log (which only on-run-end changes), 1 without it.
 -#}
 {% macro write_batch() -%}
-    {%- set latest = latest_recorded_batch() if execute else none -%}
-    cast({{ 1 if latest is none else latest + 1 }} as {{ dbt.type_int() }})
+    cast({{ run_batch() }} as {{ dbt.type_int() }})
 {%- endmacro %}

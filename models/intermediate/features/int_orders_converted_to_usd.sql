@@ -2,7 +2,8 @@
 -- every feature reads. Incremental: a run deletes the stored orders that may have
 -- changed (pre-hook delete_stale_order_facts: a new load, a customer no longer
 -- eligible, a changed rate) and appends the orders not stored yet, so an incremental
--- run and a full refresh give the same rows.
+-- run and a full refresh give the same rows. It looks for those among the few orders
+-- that can be missing (macro order_facts_unseen_batch), not among every staged order.
 {{
     config(
         materialized='incremental',
@@ -13,11 +14,37 @@
 }}
 -- depends_on: {{ ref('base_raw__orders') }}
 
+{%- set since = order_facts_unseen_batch() %}
 with
 
 orders as (
 
-    select * from {{ ref('stg_raw__orders') }}
+    {%- if since is none %}
+        select * from {{ ref('stg_raw__orders') }}
+    {%- else %}
+        -- the orders that may be missing after the pre-hook: staged since the table's
+        -- latest batch (the pre-hook deleted the stored orders that base_raw__orders
+        -- staged again), or of an eligible customer without a stored order (eligible
+        -- again). Every other staged order of an eligible customer is stored. Two
+        -- selects, not one with `or`: the batch filter alone skips the older row
+        -- groups. At 1M customers matching all 20 M staged orders to the stored
+        -- ones took 13 s of a daily run
+        select staged.*
+        from {{ ref('stg_raw__orders') }} as staged
+        where staged.write_batch >= {{ since }}
+        union
+        select staged.*
+        from {{ ref('stg_raw__orders') }} as staged
+        where staged.customer_id in (
+            select eligible.customer_id
+            from {{ ref('int_customers_filtered_to_eligible') }} as eligible
+            where not exists (
+                select 1
+                from {{ this }} as stored
+                where stored.customer_id = eligible.customer_id
+            )
+        )
+    {%- endif %}
 
 ),
 
