@@ -42,11 +42,8 @@ orders as (
         where staged.customer_id in (
             select eligible.customer_id
             from {{ ref('int_customers_filtered_to_eligible') }} as eligible
-            where not exists (
-                select 1
-                from {{ this }} as stored
-                where stored.customer_id = eligible.customer_id
-            )
+            {{ join_stored_keys('eligible', ['customer_id']) }}
+            where {{ missing_from_this() }}
         )
     {%- endif %}
 
