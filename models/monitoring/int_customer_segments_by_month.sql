@@ -5,7 +5,9 @@
 -- over time are comparable because one model labels every month.
 -- Incremental: the pre-hook deletes the rows to rescore (all of them for another model
 -- version or a new month end; else the rows whose scored features changed, by a hash)
--- and a run scores the rows missing from the table.
+-- and a run scores the rows missing from the table: those of the customers whose
+-- monthly rows were written since the table's latest batch (macro
+-- segments_unseen_batch), or of every customer after a delete of every row.
 -- With var customer_buckets above 1 it scores that many parts of the customers, one
 -- query each (post-hook), so that its aggregation stays within memory at scale.
 {{
@@ -18,6 +20,7 @@
     )
 }}
 -- depends_on: {{ ref('segment_centroids') }}
+{%- set since = segments_unseen_batch() %}
 with
 
 monthly as (
@@ -28,36 +31,10 @@ monthly as (
 
 ),
 
--- (of every customer, whichever part of them this query scores)
-month_ends as (
-
-    select distinct month_end from {{ ref('customer_features_monthly') }}
-
-),
-
-drift_months as (
-
-    select distinct month_end from {{ ref('int_drift_periods') }}
-
-),
-
-ranked_month_ends as (
-
-    select
-        month_end,
-        row_number() over (order by month_end desc) as months_back
-    from month_ends
-
-),
-
--- the latest segment_history_months month ends and every month drift compares, once each
+-- the month ends to score (of every customer, whichever part of them this query scores)
 scored_months as (
 
-    select month_end
-    from ranked_month_ends
-    where months_back <= {{ var('segment_history_months') }}
-    union
-    select month_end from drift_months
+    {{ segment_history_month_ends() }}
 
 ),
 
@@ -73,7 +50,17 @@ history_features as (
     {% if is_incremental() %}
         -- after the pre-hook: the rows missing from the table
         {{ join_stored_keys('monthly', ['customer_id', 'month_end']) }}
-        where {{ missing_from_this() }}
+        where
+            {{ missing_from_this() }}
+            {% if since is not none %}
+                -- of the customers whose monthly rows were written since the table's
+                -- latest batch: the others' rows are stored as they were scored
+                and monthly.customer_id in (
+                    select rewritten.customer_id
+                    from {{ ref('customer_features_monthly') }} as rewritten
+                    where rewritten.write_batch >= {{ since }}
+                )
+            {% endif %}
     {% endif %}
 
 ),

@@ -6,8 +6,8 @@ on the same files, and write what it measured.
 (``make bench SCALE=100000``.) Steps, each timed:
 
 1. generate the raw files (about 22 orders per customer) unless ``<out>/raw`` exists, and
-   split them into two deliveries: everything loaded before the last load day, and that
-   day (:func:`split_deliveries`);
+   split them into three deliveries: everything loaded before the last two load days,
+   the day before the last, and the last day (:func:`split_into_days`);
 2. the full ``dbt build`` (models and tests) of the first delivery into a new warehouse
    ``<out>/warehouse.duckdb``: wall time, peak memory of the process tree (dbt runs the
    Python models in its own process; proportional set sizes sampled from /proc every
@@ -15,12 +15,14 @@ on the same files, and write what it measured.
    summed per layer (staging, intermediate, segmentation, monitoring, marts, tests;
    with 2 threads the sums exceed the wall time) and per kind of node
    (:func:`kind_seconds`: table, incremental and view models, data and unit tests);
-3. the daily run: the last day's files join the first delivery and ``dbt build`` runs
-   again on the same warehouse with ``segmentation_retrain: false`` and
+3. the daily runs: the day before the last joins the first delivery and ``dbt build``
+   runs again on the same warehouse with ``segmentation_retrain: false`` and
    ``prediction_retrain: false`` (incremental models
    redo what the new loads touch; customers are scored with the model the full build
-   trained, as a daily job between retrains does); its time over the full build's is
-   the incremental ratio;
+   trained, as a daily job between retrains does); then the last day joins and it runs
+   once more. The first daily run after a full build reads some inputs whole (every
+   row was written by the build it follows); the second is a day of a scheduled job,
+   and its time over the full build's is the incremental ratio;
 4. the core path again with dbt: ``dbt run --select +customer_segment_assignments
    --full-refresh`` with k fixed to the k the build chose, so dbt fits one K-Means as the
    floor does, in a warehouse of its own (:func:`run_core_path`; steps 4 and 5 are left
@@ -64,27 +66,53 @@ ARRIVAL_COLUMNS = {
 }
 
 
-def last_load_day(raw: Path) -> str:
-    """The start (``YYYY-MM-DD 00:00:00``) of the last day on which orders were loaded."""
+def last_load_day(raw: Path, before: str | None = None) -> str:
+    """The start (``YYYY-MM-DD 00:00:00``) of the last day on which orders were loaded
+    (before the time ``before``, when given)."""
+    where = "" if before is None else f" where _loaded_at < timestamp '{before}'"
     day = duckdb.sql(
-        f"select cast(max(_loaded_at) as date) from read_parquet('{raw}/orders*.parquet')"
+        f"select cast(max(_loaded_at) as date) from read_parquet('{raw}/orders*.parquet'){where}"
     ).fetchone()[0]
     return f"{day} 00:00:00"
 
 
-def split_deliveries(raw: Path, first: Path, later: Path, cutoff: str) -> None:
+def split_deliveries(
+    raw: Path, first: Path, later: Path, cutoff: str, suffixes: tuple[str, str] = ("", "_2")
+) -> None:
     """Split the raw files into two deliveries by arrival time: rows that arrived up to
-    ``cutoff`` (or have no arrival time) go to ``first/<table>.parquet``, the rest to
-    ``later/<table>_2.parquet``; together they hold every raw row once."""
+    ``cutoff`` (or have no arrival time) go to ``first/<table><suffixes[0]>.parquet``,
+    the rest to ``later/<table><suffixes[1]>.parquet``; together they hold every raw
+    row once."""
     first.mkdir(parents=True, exist_ok=True)
     later.mkdir(parents=True, exist_ok=True)
+    early_suffix, late_suffix = suffixes
     for table, column in ARRIVAL_COLUMNS.items():
         scan = f"read_parquet('{raw}/{table}*.parquet', union_by_name = true)"
         early = f"{column} is null or {column} <= timestamp '{cutoff}'"
-        duckdb.sql(f"copy (select * from {scan} where {early}) to '{first}/{table}.parquet'")
         duckdb.sql(
-            f"copy (select * from {scan} where not ({early})) to '{later}/{table}_2.parquet'"
+            f"copy (select * from {scan} where {early}) to '{first}/{table}{early_suffix}.parquet'"
         )
+        duckdb.sql(
+            f"copy (select * from {scan} where not ({early})) "
+            f"to '{later}/{table}{late_suffix}.parquet'"
+        )
+
+
+# the deliveries of the bench (split_into_days): folder, and suffix of its file names
+DELIVERIES = (("first", ""), ("day1", "_2"), ("day", "_3"))
+
+
+def split_into_days(raw: Path, deliveries: Path) -> tuple[str, str]:
+    """Split the raw files into the three deliveries of DELIVERIES: everything that
+    arrived up to the start of the day before the last load day, that day, and the last
+    day. Returns the two cutoffs (the starts of those days)."""
+    last = last_load_day(raw)
+    previous = last_load_day(raw, before=last)
+    rest = deliveries / "rest"
+    split_deliveries(raw, deliveries / "first", rest, previous)
+    split_deliveries(rest, deliveries / "day1", deliveries / "day", last, ("_2", "_3"))
+    shutil.rmtree(rest)
+    return previous, last
 
 
 @dataclass
@@ -262,7 +290,11 @@ class BenchResult:
     floor: dict[str, float] | None
     core_to_floor_ratio: float | None
     rows: dict[str, int] = field(default_factory=dict)
-    # the daily run after appending the last day (None when the full build failed)
+    # the first daily run after the full build, of the day before the last (None when
+    # the full build failed or without daily runs)
+    first_daily_cutoff: str | None = None
+    first_daily: CommandRun | None = None
+    # the daily run after appending the last day (None when an earlier run failed)
     daily_cutoff: str | None = None
     daily: CommandRun | None = None
     daily_slowest: list[tuple[str, float]] = field(default_factory=list)
@@ -333,23 +365,32 @@ def layer_seconds(times: list[NodeTime]) -> dict[str, float]:
     return layers
 
 
-def _daily_run(
+def _daily_runs(
     result: BenchResult,
     out: Path,
     served: Path,
     deliveries: Path,
     env: dict,
     vars_: dict,
-    cutoff: str,
+    cutoffs: tuple[str, str],
 ) -> bool:
-    """Add the last day's files to the served folder, time ``dbt build`` again on the
-    same warehouse and record it in ``result``; True when it passed."""
-    for path in sorted((deliveries / "day").glob("*.parquet")):
-        (served / path.name).symlink_to(path.resolve())
+    """Add the day before the last to the served folder and time ``dbt build`` on the
+    same warehouse (the first daily run), then the same with the last day (the daily
+    run); record both in ``result``. True when both passed."""
     daily_vars = {**vars_, "segmentation_retrain": False, "prediction_retrain": False}
-    result.parse_seconds["daily"] = warm_parse(out, "daily", daily_vars, env)
-    run = run_measured(_dbt(["build"], out, "daily", daily_vars), env, out / "daily.log")
-    result.daily_cutoff = cutoff
+    runs = {}
+    for (folder, _), name in zip(DELIVERIES[1:], ("daily1", "daily"), strict=True):
+        for path in sorted((deliveries / folder).glob("*.parquet")):
+            (served / path.name).symlink_to(path.resolve())
+        result.parse_seconds[name] = warm_parse(out, name, daily_vars, env)
+        runs[name] = run_measured(_dbt(["build"], out, name, daily_vars), env, out / f"{name}.log")
+        if name == "daily1":
+            result.first_daily_cutoff = cutoffs[0]
+            result.first_daily = runs[name]
+            if runs[name].returncode != 0:
+                return False
+    run = runs["daily"]
+    result.daily_cutoff = cutoffs[1]
     result.daily = run
     times = node_times(out / "target-daily")
     result.daily_slowest = slowest_models(times)[:10]
@@ -413,12 +454,12 @@ def bench(
         ).fetchone()[0]
         for table in RAW_TABLES
     }
-    cutoff = last_load_day(raw)
     deliveries = out / "deliveries"
-    if daily and not (deliveries / "day" / "orders_2.parquet").is_file():
+    cutoffs = (last_load_day(raw, before=last_load_day(raw)), last_load_day(raw))
+    if daily and not (deliveries / "day" / "orders_3.parquet").is_file():
         shutil.rmtree(deliveries, ignore_errors=True)
-        split_deliveries(raw, deliveries / "first", deliveries / "day", cutoff)
-    # the folder the builds read: the first delivery now, the last day added later
+        split_into_days(raw, deliveries)
+    # the folder the builds read: the first delivery now, the last days added later
     # (without the daily run: the raw files, which saves a copy of them on disk)
     served = out / "raw_served"
     shutil.rmtree(served, ignore_errors=True)
@@ -464,7 +505,7 @@ def bench(
     )
     if build.returncode != 0:
         return result
-    if daily and not _daily_run(result, out, served, deliveries, env, vars_, cutoff):
+    if daily and not _daily_runs(result, out, served, deliveries, env, vars_, cutoffs):
         return result
     if not core:
         return result
@@ -554,14 +595,23 @@ def markdown(result: BenchResult) -> str:
         f"| full dbt build (models + tests){outcome} | {result.build.seconds:.1f} s | "
         f"{_gb(result.build.peak_memory_bytes)} |"
     )
-    if result.daily is not None:
-        failed = (
-            "" if result.daily.returncode == 0 else f" **FAILED (exit {result.daily.returncode})**"
-        )
+    for run, what in (
+        (
+            result.first_daily,
+            f"first daily dbt build, loads of the day from {result.first_daily_cutoff}",
+        ),
+        (
+            result.daily,
+            f"daily dbt build (the second), loads after {result.daily_cutoff}",
+        ),
+    ):
+        if run is None:
+            continue
+        failed = "" if run.returncode == 0 else f" **FAILED (exit {run.returncode})**"
         lines.append(
-            f"| daily dbt build after appending the loads after {result.daily_cutoff}{failed} | "
-            f"{result.daily.seconds:.1f} s ({result.daily_ratio:.0%} of the full build) | "
-            f"{_gb(result.daily.peak_memory_bytes)} |"
+            f"| {what}{failed} | {run.seconds:.1f} s "
+            f"({run.seconds / result.build.seconds:.0%} of the full build) | "
+            f"{_gb(run.peak_memory_bytes)} |"
         )
     if result.core_path is not None and result.floor is not None:
         floor = result.floor
@@ -586,11 +636,13 @@ def markdown(result: BenchResult) -> str:
             f"The build failed in: {', '.join(result.failed_nodes) or 'see the log'} "
             f"({result.build.log}); the core path and the floor were not run.",
         ]
-    elif result.daily is not None and result.daily.returncode != 0:
+    elif any(run is not None and run.returncode != 0 for run in (result.first_daily, result.daily)):
+        failed = next(
+            run for run in (result.first_daily, result.daily) if run and run.returncode != 0
+        )
         lines += [
             "",
-            f"The daily build failed ({result.daily.log}); the core path and the floor "
-            "were not run.",
+            f"The daily build failed ({failed.log}); the core path and the floor were not run.",
         ]
     else:
         lines += ["", "The core path and the floor were not run (--no-core)."]
@@ -621,7 +673,7 @@ def markdown(result: BenchResult) -> str:
         "",
         *(
             [
-                "Daily build, time per layer (sum of node times):",
+                "Daily build (the second), time per layer (sum of node times):",
                 "",
                 "| layer | seconds |",
                 "|---|---|",
@@ -630,7 +682,7 @@ def markdown(result: BenchResult) -> str:
                     for layer, seconds in sorted(result.daily_layers.items(), key=lambda kv: -kv[1])
                 ),
                 "",
-                "Slowest models of the daily build:",
+                "Slowest models of the daily build (the second):",
                 "",
                 "| model | seconds |",
                 "|---|---|",
@@ -662,7 +714,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-daily",
         action="store_true",
-        help="skip the daily run (and the copy of the raw files it needs; for very large N)",
+        help="skip the daily runs (and the copy of the raw files they need; for very large N)",
     )
     parser.add_argument(
         "--customer-buckets",
@@ -701,7 +753,7 @@ def project_customer_buckets() -> int:
 
 def exit_code(result: BenchResult, core: bool) -> int:
     """0 when every step that was asked for ran and passed."""
-    runs = [result.build, result.daily, result.core_path]
+    runs = [result.build, result.first_daily, result.daily, result.core_path]
     if any(run is not None and run.returncode != 0 for run in runs):
         return 1
     return 1 if core and result.core_path is None else 0

@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 from dbt_fork import ForkedDbt, fork_dbt
 from segmentation.generate import generate
 
@@ -189,3 +190,16 @@ def copy_of_warehouse(build: DbtRun, tmp_path: Path, name: str) -> Path:
     workdir.mkdir()
     shutil.copy(build.warehouse, workdir / "warehouse.duckdb")
     return workdir
+
+
+def compiled_sql(run: DbtRun, model: str) -> str:
+    """The query of ``model`` as ``run`` compiled it."""
+    return next((run.target / "compiled").rglob(f"{model}.sql")).read_text()
+
+
+def rows_without_batch(warehouse: Path, table: str, order_by: str) -> pd.DataFrame:
+    """Every row of ``table`` without its column write_batch, ordered by ``order_by``."""
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        return connection.execute(
+            f"select * exclude (write_batch) from {table} order by {order_by}"
+        ).df()

@@ -12,18 +12,18 @@ import pytest
 from dbt_runner import PROJECT_DIR, run_dbt
 from segmentation.bench import (
     ARRIVAL_COLUMNS,
+    DELIVERIES,
     LAYERS,
     BenchResult,
     CommandRun,
     NodeTime,
     exit_code,
     kind_seconds,
-    last_load_day,
     markdown,
     node_times,
     run_core_path,
     run_measured,
-    split_deliveries,
+    split_into_days,
 )
 from segmentation.floor import run_floor
 
@@ -241,35 +241,53 @@ def test_why_the_core_path_did_not_run_is_told_and_sets_the_exit_code() -> None:
     assert "The daily build failed (daily.log)" in text
     assert "--no-core" not in text
     assert exit_code(daily_failed, core=False) == 1
+    # the first of the two daily runs failed: the second did not run
+    first_failed = _bench_result(first_daily=CommandRun(2, 3.0, 1, "daily1.log"))
+    text = markdown(first_failed)
+    assert "| first daily dbt build, loads of the day from None **FAILED (exit 2)** |" in text
+    assert "The daily build failed (daily1.log)" in text
+    assert exit_code(first_failed, core=False) == 1
 
     core_failed = _bench_result(core_path=CommandRun(1, 3.0, 1, "core.log"))
     assert "The dbt core path failed (exit 1)" in markdown(core_failed)
     assert exit_code(core_failed, core=True) == 1
 
 
-def test_the_deliveries_hold_every_raw_row_once_split_at_the_last_load_day(
+def test_the_deliveries_hold_every_raw_row_once_split_at_the_last_two_load_days(
     small_raw, tmp_path
 ) -> None:
-    cutoff = last_load_day(small_raw)
-    latest = duckdb.sql(
-        f"select max(_loaded_at) from read_parquet('{small_raw}/orders*.parquet')"
-    ).fetchone()[0]
-    assert cutoff == f"{latest.date()} 00:00:00"
-    first, day = tmp_path / "first", tmp_path / "day"
-    split_deliveries(small_raw, first, day, cutoff)
+    previous, last = split_into_days(small_raw, tmp_path)
+    loads = duckdb.sql(
+        f"select distinct cast(_loaded_at as date) as day "
+        f"from read_parquet('{small_raw}/orders*.parquet') order by day desc limit 2"
+    ).fetchall()
+    assert [last, previous] == [f"{day} 00:00:00" for (day,) in loads]
+    files = {
+        folder: f"{tmp_path}/{folder}/{{table}}{suffix}.parquet" for folder, suffix in DELIVERIES
+    }
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(files)
     for table, column in ARRIVAL_COLUMNS.items():
         everything = f"read_parquet('{small_raw}/{table}*.parquet', union_by_name = true)"
         parts = (
-            f"(select * from read_parquet('{first}/{table}.parquet') union all "
-            f"select * from read_parquet('{day}/{table}_2.parquet'))"
+            "("
+            + " union all ".join(
+                f"select * from read_parquet('{path.format(table=table)}')"
+                for path in files.values()
+            )
+            + ")"
         )
         for left, right in ((everything, parts), (parts, everything)):
             missing = duckdb.sql(f"select count(*) from (from {left} except all from {right})")
             assert missing.fetchone()[0] == 0, table
-        late = duckdb.sql(
-            f"select count(*), count(*) filter (where {column} <= timestamp '{cutoff}') "
-            f"from read_parquet('{day}/{table}_2.parquet')"
-        ).fetchone()
-        assert late[1] == 0, table
-    # the last day brings new orders
-    assert duckdb.sql(f"select count(*) from read_parquet('{day}/orders_2.parquet')").fetchone()[0]
+        # each day holds the rows that arrived on it, after the deliveries before it
+        for folder, start, end in (("day1", previous, last), ("day", last, None)):
+            rows = duckdb.sql(
+                f"select count(*) filter (where {column} <= timestamp '{start}'"
+                + (f" or {column} > timestamp '{end}'" if end else "")
+                + f") from read_parquet('{files[folder].format(table=table)}')"
+            ).fetchone()[0]
+            assert rows == 0, (table, folder)
+    # both days bring new orders
+    for folder in ("day1", "day"):
+        orders = files[folder].format(table="orders")
+        assert duckdb.sql(f"select count(*) from read_parquet('{orders}')").fetchone()[0], folder

@@ -5,26 +5,11 @@ comes back, and the result equals a full refresh."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 import pandas as pd
-from dbt_runner import copy_of_warehouse, run_dbt
+from dbt_runner import compiled_sql, copy_of_warehouse, rows_without_batch, run_dbt
 
 FACTS = "int_orders_converted_to_usd"
-
-
-def facts(warehouse: Path) -> pd.DataFrame:
-    """The order facts without the batch column, in a fixed order."""
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
-        return connection.execute(
-            f"select * exclude (write_batch) from {FACTS} order by order_id"
-        ).df()
-
-
-def compiled(run) -> str:
-    """The model's query as this run compiled it."""
-    return next((run.target / "compiled").rglob(f"{FACTS}.sql")).read_text()
 
 
 def test_order_facts_look_among_the_orders_that_can_be_missing(
@@ -32,7 +17,7 @@ def test_order_facts_look_among_the_orders_that_can_be_missing(
 ) -> None:
     workdir = copy_of_warehouse(small_build, tmp_path, "facts")
     warehouse = workdir / "warehouse.duckdb"
-    built = facts(warehouse)
+    built = rows_without_batch(warehouse, FACTS, "order_id")
     settings = {"raw_dir": str(small_raw)}
     run = ["run", "--select", FACTS]
     with duckdb.connect(str(warehouse)) as connection:
@@ -61,8 +46,8 @@ def test_order_facts_look_among_the_orders_that_can_be_missing(
 
     narrowed = run_dbt(run, workdir, settings)
     assert narrowed.returncode == 0, narrowed.output[-4000:]
-    assert "staged.write_batch >= 5" in compiled(narrowed)
-    after = facts(warehouse)
+    assert "staged.write_batch >= 5" in compiled_sql(narrowed, FACTS)
+    after = rows_without_batch(warehouse, FACTS, "order_id")
     # the customer's orders are back, though no load named them
     assert (after.customer_id == eligible_again).sum() == (
         built.customer_id == eligible_again
@@ -79,8 +64,8 @@ def test_order_facts_look_among_the_orders_that_can_be_missing(
         )
     changed = run_dbt(run, workdir, settings)
     assert changed.returncode == 0, changed.output[-4000:]
-    assert "write_batch >=" not in compiled(changed)
-    incremental = facts(warehouse)
+    assert "write_batch >=" not in compiled_sql(changed, FACTS)
+    incremental = rows_without_batch(warehouse, FACTS, "order_id")
     assert lost_order in set(incremental.order_id)
     euro = incremental.currency_code == "EUR"
     assert euro.any()
@@ -90,4 +75,6 @@ def test_order_facts_look_among_the_orders_that_can_be_missing(
     ).all()
     refreshed = run_dbt([*run, "--full-refresh"], workdir, settings)
     assert refreshed.returncode == 0, refreshed.output[-4000:]
-    pd.testing.assert_frame_equal(incremental, facts(warehouse), check_exact=True)
+    pd.testing.assert_frame_equal(
+        incremental, rows_without_batch(warehouse, FACTS, "order_id"), check_exact=True
+    )
