@@ -602,7 +602,7 @@ def markdown(result: BenchResult) -> str:
         ),
         (
             result.daily,
-            f"daily dbt build (the second), loads after {result.daily_cutoff}",
+            f"daily dbt build (the second), loads of the day from {result.daily_cutoff}",
         ),
     ):
         if run is None:
