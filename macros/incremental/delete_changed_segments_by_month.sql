@@ -7,8 +7,8 @@
     needs a --full-refresh. Renders nothing on a first build or a --full-refresh.
     When segments_unseen_batch gives a batch (same model version, same month ends),
     only the customers with a monthly row written at or after it are compared, and
-    those gone from the monthly features deleted: the other customers' monthly rows
-    are the ones the table scored.
+    those no longer eligible deleted: the other customers' monthly rows are the ones
+    the table scored.
 -#}
 {% macro delete_changed_segments_by_month() %}
     {% if is_incremental() %}
@@ -41,8 +41,9 @@
                 from {{ monthly }} as rewritten
                 where rewritten.write_batch >= {{ since }}
             {%- endset %}
-            -- (the model version and the month ends are those stored: segments_unseen_batch)
-            stored.customer_id not in (select remaining.customer_id from {{ monthly }} as remaining)
+            -- (the model version and the month ends are those stored: segments_unseen_batch;
+            -- customer_features_monthly holds the eligible customers, as this table does)
+            {{ no_longer_eligible('stored.customer_id') }}
             or (
                 stored.customer_id in ({{ rewritten }})
                 and (stored.customer_id, stored.month_end, stored.features_hash) not in (

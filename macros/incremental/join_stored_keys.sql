@@ -6,8 +6,11 @@
     stored in several rows (the loads of an order) multiplies only rows that the
     predicate drops. A join, not a correlated `not exists`: DuckDB decorrelates that by
     grouping every outer key first (README "Benchmark" has the figures).
+    `stored_where`, when given, keeps only the stored rows it holds for (a predicate on
+    the table's columns): when the query adds rows of few customers, only their stored
+    keys need joining.
 -#}
-{% macro join_stored_keys(alias, keys) %}
+{% macro join_stored_keys(alias, keys, stored_where=none) %}
     left join (
         select
             {%- for key in keys %}
@@ -15,6 +18,9 @@
             {%- endfor %}
             true as is_stored
         from {{ this }}
+        {%- if stored_where is not none %}
+        where {{ stored_where }}
+        {%- endif %}
     ) as stored_keys
         on
         {%- for key in keys %}

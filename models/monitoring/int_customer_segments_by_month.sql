@@ -19,7 +19,7 @@
         post_hook="{{ insert_other_customer_buckets(ref('customer_features_monthly')) }}",
     )
 }}
--- depends_on: {{ ref('segment_centroids') }}
+-- depends_on: {{ ref('segment_centroids') }}, {{ ref('int_customers_filtered_to_eligible') }}
 {%- set since = segments_unseen_batch() %}
 with
 
@@ -48,19 +48,23 @@ history_features as (
     inner join scored_months
         on monthly.month_end = scored_months.month_end
     {% if is_incremental() %}
-        -- after the pre-hook: the rows missing from the table
-        {{ join_stored_keys('monthly', ['customer_id', 'month_end']) }}
+        -- after the pre-hook: the rows missing from the table; with a batch, of the
+        -- customers whose monthly rows were written since the table's latest batch
+        -- (the others' rows are stored as they were scored)
+        {%- set rewritten -%}
+            select rewritten.customer_id
+            from {{ ref('customer_features_monthly') }} as rewritten
+            where rewritten.write_batch >= {{ since }}
+        {%- endset %}
+        {{ join_stored_keys(
+            'monthly', ['customer_id', 'month_end'],
+            stored_where=none if since is none else 'customer_id in (' ~ rewritten ~ ')',
+        ) }}
         where
             {{ missing_from_this() }}
-            {% if since is not none %}
-                -- of the customers whose monthly rows were written since the table's
-                -- latest batch: the others' rows are stored as they were scored
-                and monthly.customer_id in (
-                    select rewritten.customer_id
-                    from {{ ref('customer_features_monthly') }} as rewritten
-                    where rewritten.write_batch >= {{ since }}
-                )
-            {% endif %}
+            {%- if since is not none %}
+                and monthly.customer_id in ({{ rewritten }})
+            {%- endif %}
     {% endif %}
 
 ),

@@ -1,9 +1,9 @@
 """The monthly segments (int_customer_segments_by_month) on an incremental run compare
 and score only the customers whose monthly features were written since the table's
-latest batch (macro segments_unseen_batch); customers gone from the monthly features
-leave; another model version or other month ends make it compare every row again.
-Each result equals a full refresh, but for a row deleted by hand from a customer no
-run rewrote, which only the full comparison brings back."""
+latest batch (macro segments_unseen_batch); customers no longer eligible leave; another
+model version or other month ends make it compare every row again. Each result equals
+a full refresh, but for a row deleted by hand from a customer no run rewrote, which
+only the full comparison brings back."""
 
 from __future__ import annotations
 
@@ -35,8 +35,8 @@ def test_monthly_segments_look_only_at_rewritten_customers(
         # three customers with rows at every scored month end: `untouched` loses a
         # segment row by hand (no build deletes one alone), `rewritten` has its
         # monthly rows written again by a later run (one with another feature value,
-        # so another hash) and loses a segment row too, `gone` leaves the monthly
-        # features (as when consent is withdrawn)
+        # so another hash) and loses a segment row too, `gone` is no longer eligible
+        # and leaves the monthly features (as when consent is withdrawn)
         untouched, rewritten, gone = [
             row[0]
             for row in connection.execute(
@@ -71,7 +71,8 @@ def test_monthly_segments_look_only_at_rewritten_customers(
             "where customer_id = ?",
             [changed, rewritten],
         )
-        connection.execute(f"delete from {MONTHLY} where customer_id = ?", [gone])
+        for table in (MONTHLY, "int_customers_filtered_to_eligible"):
+            connection.execute(f"delete from {table} where customer_id = ?", [gone])
         scored_before = connection.execute(
             f"select month_end, features_hash, write_batch from {SEGMENTS} "
             "where customer_id = ? order by month_end",
