@@ -8,8 +8,10 @@
     still missing than one part holds (missing x parts <= customers), as after a day of
     loads, the other parts run as one query: each part's query scans every input row,
     and the missing customers' rows are within what one part holds. Otherwise (a new
-    month end, a backfill that names every customer) they run one at a time. A line of
-    the log says which. Renders nothing with one part.
+    month end, a backfill that names every customer) they run one at a time. A query
+    that few_customers_missing_marker marked reads fewer customers than a part holds:
+    its other parts run as one query without that count. A line of the log says which. Renders
+    nothing with one part.
 -#}
 {% macro insert_other_customer_buckets(population=none) %}
     {%- set buckets = customer_buckets() -%}
@@ -27,8 +29,16 @@
         {%- for bucket in range(1, buckets) -%}
             {%- do markers.append(customer_bucket_marker(bucket)) -%}
         {%- endfor -%}
+        {#- the query reads only the customers written since its latest batch -#}
+        {%- if few_customers_missing() in query -%}
+            {%- set markers = [customer_bucket_marker_other_than(0)] -%}
+            {{ log(
+                model.name ~ ": the customers written since the latest batch only; parts 1 to "
+                ~ (buckets - 1) ~ " in one query",
+                info=True,
+            ) }}
         {#- the compiled query took the incremental path (it adds what is missing) -#}
-        {%- if population is not none and missing_from_this() in query -%}
+        {%- elif population is not none and missing_from_this() in query -%}
             {#- the table's customers are customers of population (the pre-hooks delete
                 the others), so the missing ones are the difference of two distinct
                 counts: cheaper than an anti-join of every stored row (1M daily run: 0.5

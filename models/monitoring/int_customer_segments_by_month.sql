@@ -63,7 +63,7 @@ history_features as (
         where
             {{ missing_from_this() }}
             {%- if since is not none %}
-                and monthly.customer_id in ({{ rewritten }})
+                and monthly.customer_id in ({{ rewritten }}) {{ few_customers_missing_marker(rewritten) }}
             {%- endif %}
     {% endif %}
 
