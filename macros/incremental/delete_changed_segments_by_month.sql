@@ -36,11 +36,7 @@
                 {{ monthly_hashes }}
             )
         {%- else %}
-            {%- set rewritten -%}
-                select rewritten.customer_id
-                from {{ monthly }} as rewritten
-                where rewritten.write_batch >= {{ since }}
-            {%- endset %}
+            {%- set rewritten = customers_rewritten_since(monthly, since) %}
             -- (the model version and the month ends are those stored: segments_unseen_batch;
             -- customer_features_monthly holds the eligible customers, as this table does)
             {{ no_longer_eligible('stored.customer_id') }}

@@ -1,9 +1,8 @@
 {#-
-    first_unseen_batch() for int_customer_segments_by_month, or none (compare every
-    monthly row, as before) when the pre-hook rescores more than the customers whose
-    monthly rows changed, or when that is every customer anyway:
-      * the batch is no later than the earliest of customer_features_monthly (the
-        first incremental run after a full build),
+    first_unseen_batch(customer_features_monthly) for int_customer_segments_by_month,
+    or none (compare every monthly row, as before) when that is none (among others:
+    the first run after a full build, which would compare every customer anyway) or
+    when the pre-hook rescores more than the customers whose monthly rows changed:
       * a stored row was scored by a model version that no longer scores, or
       * the month ends the model scores (segment_history_month_ends) are not the
         month ends stored (a new month end, other drift periods).
@@ -12,7 +11,7 @@
     customers, so the others' monthly rows are those the table scored.
 -#}
 {% macro segments_unseen_batch() %}
-    {%- set since = first_unseen_batch() -%}
+    {%- set since = first_unseen_batch(ref('customer_features_monthly')) -%}
     {%- if since is none -%}
         {{ return(none) }}
     {%- endif -%}
@@ -34,10 +33,6 @@
 
         select
             (
-                select min(monthly.write_batch)
-                from {{ ref('customer_features_monthly') }} as monthly
-            ),
-            (
                 select count(*)
                 from {{ this }} as stored
                 where stored.model_version not in (
@@ -54,7 +49,7 @@
             )
     {%- endset -%}
     {%- set row = run_query(query).rows[0] -%}
-    {%- if row[0] is none or since <= row[0] | int or row[1] > 0 or row[2] > 0 -%}
+    {%- if row[0] > 0 or row[1] > 0 -%}
         {{ return(none) }}
     {%- endif -%}
     {{ return(since) }}

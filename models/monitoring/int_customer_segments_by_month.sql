@@ -51,11 +51,7 @@ history_features as (
         -- after the pre-hook: the rows missing from the table; with a batch, of the
         -- customers whose monthly rows were written since the table's latest batch
         -- (the others' rows are stored as they were scored)
-        {%- set rewritten -%}
-            select rewritten.customer_id
-            from {{ ref('customer_features_monthly') }} as rewritten
-            where rewritten.write_batch >= {{ since }}
-        {%- endset %}
+        {%- set rewritten = customers_rewritten_since(ref('customer_features_monthly'), since) %}
         {{ join_stored_keys(
             'monthly', ['customer_id', 'month_end'],
             stored_where=none if since is none else 'customer_id in (' ~ rewritten ~ ')',
