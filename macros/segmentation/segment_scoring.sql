@@ -17,16 +17,19 @@
     Gaussian component with its membership probability; dbscan: the nearest cluster
     mean within its radius, else segment -1).
 
-    The work is wide: the version's parameters and each segment's centre become one
-    row with a column per feature, so every customer row meets each segment once
-    (rows x k) and its distance is one expression summed in the fixed order of
-    scaled_features, which gives the same double on any engine and thread count.
+    The work is wide and row by row: the version's parameters become one row with a
+    column per feature, and its segments one row with a slot per segment (their number
+    read while the model compiles, macro scored_segment_count), so each customer row
+    gets a distance column per segment, each one expression summed in the fixed order
+    of scaled_features (the same double on any engine and thread count), and the
+    winner is picked within the row: no customers x segments rows, no aggregation.
     A feature the version does not use has no centre and adds nothing. The lowest
     segment id wins an exact tie, so the result does not depend on row order. An
     unknown version or a feature the var scaled_features no longer has stops the build
     with a message naming the calling model.
 -#}
 {% macro segment_scoring(features, prefix='scoring', carry=[]) %}
+{%- set slots = scored_segment_count() %}
 
 {{ prefix }}_stored_centroids as (
 
@@ -107,17 +110,31 @@
 
 ),
 
--- one row per segment: its centre (and gmm variance) per feature
+-- the version's segments as one row: slot i (the i-th segment by id) with its id, gmm
+-- weight, dbscan radius and a centre (and gmm variance) per feature
+{{ prefix }}_ranked_centroids as (
+
+    select
+        {{ prefix }}_centroids.*,
+        dense_rank() over (order by {{ prefix }}_centroids.segment_id) as slot
+    from {{ prefix }}_centroids
+
+),
+
 {{ prefix }}_segments as (
 
     select
-        segment_id,
         max(algorithm) as algorithm,
-        max(log_weight) as log_weight,
-        max(radius_squared) as radius_squared,
-        {{ pivot_feature_parameters('source_feature', ['centre', 'variance']) }}
-    from {{ prefix }}_centroids
-    group by segment_id
+        {%- for slot in range(1, slots + 1) %}
+            max(case when slot = {{ slot }} then segment_id end) as s{{ slot }}__segment_id,
+            max(case when slot = {{ slot }} then log_weight end) as s{{ slot }}__log_weight,
+            max(case when slot = {{ slot }} then radius_squared end) as s{{ slot }}__radius_squared,
+            {{ pivot_feature_parameters(
+                'source_feature', ['centre', 'variance'],
+                where='slot = ' ~ slot, prefix='s' ~ slot ~ '__',
+            ) }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ prefix }}_ranked_centroids
 
 ),
 
@@ -144,8 +161,9 @@
 
 ),
 
--- every row against every segment: the squared distance and (gmm) the sum of
--- ln(2 pi variance) + (z - mean)^2 / variance, feature by feature in a fixed order
+-- every row against every segment, one column each: the squared distance and (gmm)
+-- the log density, log weight - 0.5 * the sum of ln(2 pi variance) + (z - mean)^2 /
+-- variance, feature by feature in a fixed order
 {{ prefix }}_distances as (
 
     select
@@ -155,78 +173,111 @@
             standardized.{{ column }},
         {%- endfor %}
         standardized.model_version,
-        segments.segment_id,
         segments.algorithm,
-        {%- for feature, transform in scaled_features() %}
-            {{ "+ " if not loop.first }}coalesce(
-                (standardized.{{ feature }}__z - segments.{{ feature }}__centre)
-                * (standardized.{{ feature }}__z - segments.{{ feature }}__centre),
-                0.0
-            )
-        {%- endfor %} as squared_distance,
-        case
-            when segments.algorithm = 'gmm'
-                then segments.log_weight - 0.5 * (
-                    {%- for feature, transform in scaled_features() %}
-                        {{ "+ " if not loop.first }}coalesce(
-                            ln(2 * pi() * segments.{{ feature }}__variance)
-                            + (standardized.{{ feature }}__z - segments.{{ feature }}__centre)
-                            * (standardized.{{ feature }}__z - segments.{{ feature }}__centre)
-                            / segments.{{ feature }}__variance,
-                            0.0
-                        )
-                    {%- endfor %}
-                )
-        end as log_density
+        {%- for slot in range(1, slots + 1) %}
+            {%- set centre = 'segments.s' ~ slot ~ '__' %}
+            case
+                when {{ centre }}segment_id is not null
+                    then
+                        {%- for feature, transform in scaled_features() %}
+                            {{ "+ " if not loop.first }}coalesce(
+                                (standardized.{{ feature }}__z - {{ centre }}{{ feature }}__centre)
+                                * (standardized.{{ feature }}__z - {{ centre }}{{ feature }}__centre),
+                                0.0
+                            )
+                        {%- endfor %}
+            end as squared_distance_{{ slot }},
+            case
+                when segments.algorithm = 'gmm' and {{ centre }}segment_id is not null
+                    then {{ centre }}log_weight - 0.5 * (
+                        {%- for feature, transform in scaled_features() %}
+                            {{ "+ " if not loop.first }}coalesce(
+                                ln(2 * pi() * {{ centre }}{{ feature }}__variance)
+                                + (standardized.{{ feature }}__z - {{ centre }}{{ feature }}__centre)
+                                * (standardized.{{ feature }}__z - {{ centre }}{{ feature }}__centre)
+                                / {{ centre }}{{ feature }}__variance,
+                                0.0
+                            )
+                        {%- endfor %}
+                    )
+            end as log_density_{{ slot }}{{ ',' if not loop.last }}
+        {%- endfor %}
     from {{ prefix }}_standardized as standardized
     cross join {{ prefix }}_segments as segments
 
 ),
 
--- per row the winning segment: nearest centre, or for gmm the most probable
--- component; the lowest segment id breaks an exact tie (one aggregation pass)
-{%- set winner_keys = [
-    "case when algorithm = 'gmm' then -log_density else squared_distance end",
-    'segment_id'
-] %}
-{{ prefix }}_best as (
+-- the winner's key per slot: the squared distance to the centre, or for gmm minus the
+-- log density (the most probable component); then the least of them
+{{ prefix }}_keyed as (
 
     select
-        customer_id,
-        as_of_date,
-        max(model_version) as model_version,
-        {%- for column in carry %}
-            max({{ column }}) as {{ column }},
+        {{ prefix }}_distances.*,
+        {%- for slot in range(1, slots + 1) %}
+            case
+                when algorithm = 'gmm' then -log_density_{{ slot }}
+                else squared_distance_{{ slot }}
+            end as winner_key_{{ slot }}{{ ',' if not loop.last }}
         {%- endfor %}
-        max(algorithm) as algorithm,
-        {{ min_by_ordered('segment_id', winner_keys) }} as segment_id,
-        {{ min_by_ordered('squared_distance', winner_keys) }} as squared_distance,
-        max(log_density) as best_log_density
     from {{ prefix }}_distances
-    group by customer_id, as_of_date
 
 ),
 
--- gmm: membership probability of the most probable component, the softmax of the
--- log densities (exact decimal sum over the components)
-{{ prefix }}_probabilities as (
+{{ prefix }}_least as (
 
     select
-        {{ prefix }}_distances.customer_id,
-        {{ prefix }}_distances.as_of_date,
-        1.0 / cast(
-            sum(cast(
-                exp({{ prefix }}_distances.log_density - {{ prefix }}_best.best_log_density)
-                as decimal(38, 18)
-            )) as double
-        ) as membership_probability
-    from {{ prefix }}_distances
-    inner join {{ prefix }}_best
-        on
-            {{ prefix }}_distances.customer_id = {{ prefix }}_best.customer_id
-            and {{ prefix }}_distances.as_of_date = {{ prefix }}_best.as_of_date
-    where {{ prefix }}_distances.algorithm = 'gmm'
-    group by {{ prefix }}_distances.customer_id, {{ prefix }}_distances.as_of_date
+        {{ prefix }}_keyed.*,
+        least(
+            {%- for slot in range(1, slots + 1) %}
+                winner_key_{{ slot }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        ) as best_key
+    from {{ prefix }}_keyed
+
+),
+
+-- the winner: the first slot whose key is the least, so the lowest segment id wins an
+-- exact tie and the result does not depend on row order
+{{ prefix }}_best as (
+
+    select
+        keyed.customer_id,
+        keyed.as_of_date,
+        keyed.model_version,
+        {%- for column in carry %}
+            keyed.{{ column }},
+        {%- endfor %}
+        keyed.algorithm,
+        {%- for column, name in [
+            ('segments.s#__segment_id', 'segment_id'),
+            ('keyed.squared_distance_#', 'squared_distance'),
+            ('segments.s#__radius_squared', 'radius_squared'),
+        ] %}
+            case
+                {%- for slot in range(1, slots + 1) %}
+                    when keyed.winner_key_{{ slot }} = keyed.best_key
+                        then {{ column | replace('#', slot | string) }}
+                {%- endfor %}
+            end as {{ name }},
+        {%- endfor %}
+        -- gmm: membership probability of the most probable component, the softmax of
+        -- the log densities (an exact decimal sum over the components, each at most 1)
+        case
+            when keyed.algorithm = 'gmm'
+                then 1.0 / cast(
+                    cast(
+                        {%- for slot in range(1, slots + 1) %}
+                            {{ "+ " if not loop.first }}coalesce(
+                                cast(exp(keyed.log_density_{{ slot }} + keyed.best_key) as decimal(20, 18)),
+                                cast(0 as decimal(20, 18))
+                            )
+                        {%- endfor %}
+                        as decimal(38, 18)
+                    ) as double
+                )
+        end as membership_probability
+    from {{ prefix }}_least as keyed
+    cross join {{ prefix }}_segments as segments
 
 ),
 
@@ -234,34 +285,27 @@
 
     select
         -- ids
-        {{ prefix }}_best.customer_id,
+        customer_id,
         case
             when
-                {{ prefix }}_best.algorithm = 'dbscan'
-                and {{ prefix }}_best.squared_distance
-                > {{ prefix }}_segments.radius_squared * (1 + 1e-9)
+                algorithm = 'dbscan'
+                and squared_distance > radius_squared * (1 + 1e-9)
                 then -1
-            else {{ prefix }}_best.segment_id
+            else segment_id
         end as segment_id,
-        {{ prefix }}_best.model_version,
+        model_version,
 
         -- fit
-        {{ prefix }}_best.squared_distance,
-        {{ prefix }}_probabilities.membership_probability,
+        squared_distance,
+        membership_probability,
 
         -- dates
-        {{ prefix }}_best.as_of_date as assigned_as_of
+        as_of_date as assigned_as_of
         {%- for column in carry %},
-            {{ prefix }}_best.{{ column }}
+            {{ column }}
         {%- endfor %}
 
     from {{ prefix }}_best
-    inner join {{ prefix }}_segments
-        on {{ prefix }}_best.segment_id = {{ prefix }}_segments.segment_id
-    left join {{ prefix }}_probabilities
-        on
-            {{ prefix }}_best.customer_id = {{ prefix }}_probabilities.customer_id
-            and {{ prefix }}_best.as_of_date = {{ prefix }}_probabilities.as_of_date
 
 )
 
