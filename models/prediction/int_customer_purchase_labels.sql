@@ -1,8 +1,15 @@
--- What each customer did after each month end of customer_features_monthly: the date
--- of their next completed order, and the two labels the prediction models learn,
--- purchased_next_30d (a completed order in the 30 days after the month end) and
--- churned_next_90d (none in the 90 days after it). A label is null while its window is
--- not over at as_of_date (not yet known, not false).
+-- The rows the prediction models learn from, with what each customer did after the
+-- month end: the date of their next completed order, and the two labels the models
+-- learn, purchased_next_30d (a completed order in the 30 days after the month end) and
+-- churned_next_90d (none in the 90 days after it; null while that window is not over at
+-- as_of_date: not yet known, not false).
+-- The rows: customer_features_monthly at every month end whose 30-day window is over at
+-- as_of_date, at most var prediction_rows_per_month customers per month end, a
+-- pseudo-random sample that is the same on every engine and run for the same var
+-- random_seed (ordered by the MD5 of the customer id salted with the seed; macro
+-- seeded_sample, which ranks only the rows that can be in it). The sample is drawn
+-- first, so only its customers' orders are read: the fit stays small however many
+-- customers there are, and every month end keeps its share for the time-based holdout.
 -- Set-based: the month ends and the days with a completed order of a customer in one
 -- ordered list; the next order of a month end is the first order day after it (an
 -- order on the month end itself is part of that month's features, not of the future).
@@ -10,7 +17,25 @@
 -- retrain left it while it is false, as nothing reads it then (the registry keeps
 -- its models), so daily runs between retrains skip it.
 {{ config(full_refresh=(true if boolean_var('prediction_retrain') else none)) }}
+{%- set labelled_rows -%}
+    (
+        select
+            monthly.customer_id,
+            monthly.month_end
+        from {{ ref('customer_features_monthly') }} as monthly
+        where
+            {{ add_days('monthly.month_end', 30) }}
+            <= (select as_of.as_of_date from {{ ref('int_as_of_date') }} as as_of)
+    )
+{%- endset %}
 with
+
+{{ seeded_sample(
+    labelled_rows,
+    'customer_id',
+    var('prediction_rows_per_month'),
+    partition_by=['month_end'],
+) }},
 
 as_of as (
 
@@ -23,7 +48,7 @@ month_ends as (
     select
         customer_id,
         month_end
-    from {{ ref('customer_features_monthly') }}
+    from sample_drawn
 
 ),
 
@@ -37,6 +62,7 @@ order_days as (
     where
         activity_days.completed_orders > 0
         and activity_days.activity_date <= as_of.as_of_date
+        and activity_days.customer_id in (select month_ends.customer_id from month_ends)
 
 ),
 
