@@ -23,12 +23,17 @@
             monthly.customer_id,
             monthly.month_end
         from {{ ref('customer_features_monthly') }} as monthly
-        where
-            {{ add_days('monthly.month_end', 30) }}
-            <= (select as_of.as_of_date from {{ ref('int_as_of_date') }} as as_of)
+        cross join as_of
+        where {{ add_days('monthly.month_end', 30) }} <= as_of.as_of_date
     )
 {%- endset %}
 with
+
+as_of as (
+
+    select as_of_date from {{ ref('int_as_of_date') }}
+
+),
 
 {{ seeded_sample(
     labelled_rows,
@@ -36,12 +41,6 @@ with
     var('prediction_rows_per_month'),
     partition_by=['month_end'],
 ) }},
-
-as_of as (
-
-    select as_of_date from {{ ref('int_as_of_date') }}
-
-),
 
 month_ends as (
 
@@ -108,14 +107,11 @@ final as (
         next_orders.month_end,
         next_orders.next_order_date,
 
-        -- labels
-        case
-            when {{ add_days('next_orders.month_end', 30) }} > as_of.as_of_date then null
-            else coalesce(
-                next_orders.next_order_date <= {{ add_days('next_orders.month_end', 30) }},
-                false
-            )
-        end as purchased_next_30d,
+        -- labels (the sample holds only month ends whose 30 days are over)
+        coalesce(
+            next_orders.next_order_date <= {{ add_days('next_orders.month_end', 30) }},
+            false
+        ) as purchased_next_30d,
         case
             when {{ add_days('next_orders.month_end', 90) }} > as_of.as_of_date then null
             else not coalesce(
