@@ -11,7 +11,9 @@ on the same files, and write what it measured.
 2. the full ``dbt build`` (models and tests) of the first delivery into a new warehouse
    ``<out>/warehouse.duckdb``: wall time, peak memory of the process tree (dbt runs the
    Python models in its own process; proportional set sizes sampled from /proc every
-   0.2 s), and the time of every model and test from dbt's ``run_results.json``,
+   0.2 s), its CPU seconds (user + system of the tree, DuckDB's threads included: over
+   the wall time times the cores, how busy the machine was kept), and the time of
+   every model and test from dbt's ``run_results.json``,
    summed per layer (staging, intermediate, segmentation, monitoring, marts, tests;
    with 2 threads the sums exceed the wall time) and per kind of node
    (:func:`kind_seconds`: table, incremental and view models, data and unit tests);
@@ -38,6 +40,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -118,14 +121,21 @@ def split_into_days(raw: Path, deliveries: Path) -> tuple[str, str]:
 @dataclass
 class CommandRun:
     """One timed command: exit code, wall seconds, peak memory of its process tree
-    (summed proportional set sizes), and the samples behind the peak (epoch seconds,
-    bytes)."""
+    (summed proportional set sizes), the samples behind the peak (epoch seconds,
+    bytes), and the CPU seconds (user + system) of the tree, DuckDB's threads included."""
 
     returncode: int
     seconds: float
     peak_memory_bytes: int
     log: str
     samples: list[tuple[float, int]] = field(default_factory=list, repr=False)
+    cpu_seconds: float = 0.0
+
+    def cpu_share(self, cores: int) -> float:
+        """CPU seconds over what ``cores`` cores offer in the wall time: near 1, the
+        command kept every core busy, and only less work (not more threads or another
+        order of the nodes) makes it faster."""
+        return self.cpu_seconds / (self.seconds * cores) if self.seconds > 0 else 0.0
 
 
 def _children(pid: int) -> list[int]:
@@ -162,11 +172,21 @@ def _memory_bytes(pid: int) -> int:
     return 0
 
 
+def _children_cpu_seconds() -> float:
+    """User + system seconds of this process's terminated, waited-for children (each
+    with its own waited-for descendants)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_measured(command: list[str], env: dict[str, str], log: Path) -> CommandRun:
     """Run ``command``, sampling the memory of its process tree every 0.2 s (the sum
-    of the processes' proportional set sizes, see ``_memory_bytes``)."""
+    of the processes' proportional set sizes, see ``_memory_bytes``), and count the
+    tree's CPU seconds (the growth of this process's children's usage: the bench runs
+    one command at a time)."""
     peak = 0
     samples: list[tuple[float, int]] = []
+    cpu_before = _children_cpu_seconds()
     started = time.perf_counter()
     with log.open("w") as out:
         process = subprocess.Popen(
@@ -188,7 +208,9 @@ def run_measured(command: list[str], env: dict[str, str], log: Path) -> CommandR
         returncode = process.wait()
         done.set()
         sampler.join()
-    return CommandRun(returncode, time.perf_counter() - started, peak, str(log), samples)
+    seconds = time.perf_counter() - started
+    cpu_seconds = _children_cpu_seconds() - cpu_before
+    return CommandRun(returncode, seconds, peak, str(log), samples, cpu_seconds)
 
 
 @dataclass
@@ -305,6 +327,8 @@ class BenchResult:
     customer_buckets: int = 1
     # seconds of the untimed `dbt parse` before each timed dbt command (warm_parse)
     parse_seconds: dict[str, float] = field(default_factory=dict)
+    # the cores this process may run on (the CPU column's denominator)
+    cores: int = field(default_factory=lambda: len(os.sched_getaffinity(0)))
 
 
 def _dbt(args: list[str], out: Path, name: str, vars_: dict) -> list[str]:
@@ -531,6 +555,11 @@ def _gb(value: int) -> str:
     return f"{value / 1e9:.2f} GB"
 
 
+def _cpu(run: CommandRun, cores: int) -> str:
+    """CPU seconds of a command and their share of what its cores offered."""
+    return f"{run.cpu_seconds:.0f} s ({run.cpu_share(cores):.0%} of {cores} cores)"
+
+
 def kinds_table(result: BenchResult) -> list[str]:
     """Markdown lines: nodes and node time per kind, full build and daily build side by
     side (what the daily build redoes in full against what it does incrementally)."""
@@ -583,17 +612,17 @@ def markdown(result: BenchResult) -> str:
             if result.parse_seconds
             else []
         ),
-        "| step | wall time | peak memory (process tree, summed PSS) |",
-        "|---|---|---|",
+        "| step | wall time | peak memory (process tree, summed PSS) | CPU (process tree) |",
+        "|---|---|---|---|",
     ]
     if result.generate_seconds is not None:
-        lines.append(f"| generate raw files | {result.generate_seconds:.1f} s | |")
+        lines.append(f"| generate raw files | {result.generate_seconds:.1f} s | | |")
     outcome = (
         "" if result.build.returncode == 0 else f" **FAILED (exit {result.build.returncode})**"
     )
     lines.append(
         f"| full dbt build (models + tests){outcome} | {result.build.seconds:.1f} s | "
-        f"{_gb(result.build.peak_memory_bytes)} |"
+        f"{_gb(result.build.peak_memory_bytes)} | {_cpu(result.build, result.cores)} |"
     )
     for run, what in (
         (
@@ -611,14 +640,15 @@ def markdown(result: BenchResult) -> str:
         lines.append(
             f"| {what}{failed} | {run.seconds:.1f} s "
             f"({run.seconds / result.build.seconds:.0%} of the full build) | "
-            f"{_gb(run.peak_memory_bytes)} |"
+            f"{_gb(run.peak_memory_bytes)} | {_cpu(run, result.cores)} |"
         )
     if result.core_path is not None and result.floor is not None:
         floor = result.floor
         lines += [
             f"| dbt core path (+customer_segment_assignments, k = {result.chosen_k}) | "
-            f"{result.core_path.seconds:.1f} s | {_gb(result.core_path.peak_memory_bytes)} |",
-            f"| hand-written floor (same core path) | {floor['total_seconds']:.1f} s | |",
+            f"{result.core_path.seconds:.1f} s | {_gb(result.core_path.peak_memory_bytes)} | "
+            f"{_cpu(result.core_path, result.cores)} |",
+            f"| hand-written floor (same core path) | {floor['total_seconds']:.1f} s | | |",
             "",
             f"core path / floor: **{result.core_to_floor_ratio:.2f}x** (floor: features "
             f"{floor['features_seconds']:.1f} s, scaling {floor['scaling_seconds']:.1f} s, "

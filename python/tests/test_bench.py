@@ -90,6 +90,29 @@ def test_peak_memory_counts_pages_a_fork_shares_once(tmp_path) -> None:
     assert 300_000_000 <= run.peak_memory_bytes < 450_000_000
 
 
+def test_cpu_seconds_count_the_tree_busy_not_the_wall_time(tmp_path) -> None:
+    """A grandchild that spins until it has used 1 s of CPU, then a second that sleeps
+    1 s: the tree used at least that CPU second (the grandchild's, though the shell
+    between them does nothing) and about nothing for the sleep."""
+    spin = "import time\nwhile time.process_time() < 1.0: pass"
+    sleep = "import time; time.sleep(1.0)"
+    command = ["sh", "-c", f"'{sys.executable}' -c '{spin}' && '{sys.executable}' -c '{sleep}'"]
+    run = run_measured(command, dict(os.environ), tmp_path / "log")
+    assert run.returncode == 0, (tmp_path / "log").read_text()
+    assert run.seconds >= 2.0
+    assert 1.0 <= run.cpu_seconds < 1.0 + 0.5
+    idle = run_measured([sys.executable, "-c", sleep], dict(os.environ), tmp_path / "log2")
+    assert idle.seconds >= 1.0 and idle.cpu_seconds < 0.5
+
+
+def test_the_cpu_column_is_cpu_seconds_over_what_the_cores_offered() -> None:
+    """12.5 s of wall time on 2 cores offer 25 s: 20 CPU seconds are 80% of them."""
+    result = _bench_result(build=CommandRun(0, 12.5, 2_000_000_000, "build.log", [], 20.0), cores=2)
+    assert result.build.cpu_share(2) == pytest.approx(0.8)
+    row = next(line for line in markdown(result).splitlines() if line.startswith("| full dbt"))
+    assert row == "| full dbt build (models + tests) | 12.5 s | 2.00 GB | 20 s (80% of 2 cores) |"
+
+
 def test_the_core_path_runs_in_a_warehouse_of_its_own(small_raw, tmp_path) -> None:
     """The timed core path fits one K-Means with the k it is given, in core.duckdb: the
     build's warehouse (not passed to it) keeps its segmentation history. The untimed
