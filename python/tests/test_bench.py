@@ -10,6 +10,7 @@ import sys
 import duckdb
 import pytest
 from dbt_runner import PROJECT_DIR, run_dbt
+from segmentation import bench as bench_module
 from segmentation.bench import (
     ARRIVAL_COLUMNS,
     DELIVERIES,
@@ -88,6 +89,27 @@ def test_peak_memory_counts_pages_a_fork_shares_once(tmp_path) -> None:
     run = run_measured([sys.executable, "-c", hold], dict(os.environ), tmp_path / "log")
     assert run.returncode == 0, (tmp_path / "log").read_text()
     assert 300_000_000 <= run.peak_memory_bytes < 450_000_000
+
+
+def test_a_lone_process_is_measured_without_reading_smaps_rollup(tmp_path, monkeypatch) -> None:
+    """smaps_rollup (the proportional set size) is read only when the tree has several
+    processes: reading it walks the page tables and slowed the sampled build. The lone
+    process's 300 MB still show, from its resident size."""
+    smaps_reads = []
+    real = bench_module._memory_bytes
+    monkeypatch.setattr(
+        bench_module, "_memory_bytes", lambda pid: smaps_reads.append(pid) or real(pid)
+    )
+    hold = "b = bytearray(b'x') * 300_000_000; import time; time.sleep(1.5)"
+    run = run_measured([sys.executable, "-c", hold], dict(os.environ), tmp_path / "log")
+    assert run.returncode == 0, (tmp_path / "log").read_text()
+    assert 300_000_000 <= run.peak_memory_bytes < 450_000_000
+    assert smaps_reads == []
+    # two processes (a shell and its child): the sum of their proportional set sizes
+    command = ["sh", "-c", f'"{sys.executable}" -c "{hold}"; true']
+    run = run_measured(command, dict(os.environ), tmp_path / "log2")
+    assert run.peak_memory_bytes >= 300_000_000
+    assert smaps_reads
 
 
 def test_cpu_seconds_count_the_tree_busy_not_the_wall_time(tmp_path) -> None:
