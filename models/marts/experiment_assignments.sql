@@ -5,6 +5,9 @@
 -- holdout_share x 10000, otherwise to treatment. The bucket depends on those two ids
 -- only: the same customer stays in the same arm on every run and engine, and the
 -- arms of different experiments are independent.
+-- At 10M customers it ran out of an 8 GB cap beside the drift value counts: with
+-- customer_buckets at 8 or more it runs after the chain of heavy monitoring models.
+{{ after_at_scale('segment_transitions') }}
 with
 
 experiments as (
