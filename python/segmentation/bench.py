@@ -122,8 +122,8 @@ def split_into_days(raw: Path, deliveries: Path) -> tuple[str, str]:
 @dataclass
 class CommandRun:
     """One timed command: exit code, wall seconds, peak memory of its process tree
-    (summed proportional set sizes), the samples behind the peak (epoch seconds,
-    bytes), and the CPU seconds (user + system) of the tree, DuckDB's threads included."""
+    (``_tree_memory_bytes``), the samples behind the peak (epoch seconds, bytes), and
+    the CPU seconds (user + system) of the tree, DuckDB's threads included."""
 
     returncode: int
     seconds: float
